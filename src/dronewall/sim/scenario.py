@@ -1,0 +1,165 @@
+"""The scenario file format (YAML), as typed structures.
+
+A scenario says what flies, what senses it, which airspace is watched, and over what
+time span; the simulator turns it into time-ordered detections plus ground truth,
+deterministically for its seed. The full format, with an example, is documented in
+``docs/scenario-format.md``; these structures are the single source of truth for it.
+
+Times are ISO 8601 UTC strings (``2025-09-10T03:29:00Z``) or offsets from the
+scenario's ``start`` written ``+HH:MM:SS`` (or ``+SECONDS``). Altitudes are metres
+above the WGS84 ellipsoid; the simulator has no terrain.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from msgspec import Meta, Struct, field
+
+from dronewall.model.messages import Lat, Lon
+
+Positive = Annotated[float, Meta(gt=0.0)]
+NonNegative = Annotated[float, Meta(ge=0.0)]
+Prob = Annotated[float, Meta(ge=0.0, le=1.0)]
+TimeText = Annotated[str, Meta(min_length=1, description="ISO 8601 UTC or +HH:MM:SS offset")]
+
+
+class _S(Struct, forbid_unknown_fields=True, kw_only=True):
+    pass
+
+
+class Position(_S):
+    lat: Lat
+    lon: Lon
+    alt: Annotated[float, Meta(ge=-500.0, le=100_000.0)] = 0.0
+
+
+class Waypoint(_S):
+    """A point of a target's route. ``time`` is when the target is there; when left
+    out it is derived from the previous waypoint and the leg's speed (``speed_mps``
+    here, else the target's, else its type's cruise speed). The first waypoint needs
+    a time."""
+
+    lat: Lat
+    lon: Lon
+    alt: Annotated[float, Meta(ge=-500.0, le=100_000.0)] | None = None
+    time: TimeText | None = None
+    speed_mps: Positive | None = None
+
+
+class TransponderSpec(_S):
+    """A cooperative target's identity; left out (null) = transponder off."""
+
+    icao24: str
+    callsign: str | None = None
+    squawk: str | None = None
+    adsb: bool = True  # broadcasts ADS-B positions (else Mode S/C replies only)
+
+
+class Fate(_S):
+    """How a target's flight ends: ``left`` (flies out of the scenario, default),
+    ``crashed`` (fuel exhausted, at the last waypoint), ``downed`` (shot down at
+    ``time``; the route is cut there), ``landed``."""
+
+    kind: Literal["left", "crashed", "downed", "landed"] = "left"
+    time: TimeText | None = None
+    by: str | None = None  # free text: who downed it, as reported
+
+
+class Target(_S):
+    id: str
+    type: str  # a type of the catalogue: gerbera, shahed, airliner, mig-31, ...
+    label: str = ""
+    route: Annotated[list[Waypoint], Meta(min_length=2)]
+    speed_mps: Positive | None = None
+    rcs_m2: Positive | None = None
+    source_level_db: float | None = None
+    transponder: TransponderSpec | None = None
+    fate: Fate = field(default_factory=Fate)
+    note: str = ""
+
+
+class RadarSpec(_S, tag_field="type", tag="radar"):
+    """A scanning surveillance radar. ``sigma_elevation_deg`` null = 2-D radar."""
+
+    id: str
+    name: str = ""
+    position: Position
+    max_range_km: Positive = 250.0
+    period_s: Positive = 10.0
+    sigma_range_m: Positive = 75.0
+    sigma_azimuth_deg: Positive = 0.15
+    sigma_elevation_deg: Positive | None = 0.4
+    pd: Prob = 0.9
+    reference_rcs_m2: Positive = 1.0  # pd holds for this RCS at max range (radar eq. R^4)
+    false_alarms_per_scan: NonNegative = 5.0
+    min_elevation_deg: float = -1.0
+    note: str = ""
+
+
+class AdsbReceiverSpec(_S, tag_field="type", tag="adsb"):
+    id: str
+    name: str = ""
+    position: Position
+    max_range_km: Positive = 350.0
+    period_s: Positive = 1.0
+    sigma_m: Positive = 15.0  # horizontal position error (NACp 9 ~ 30 m 95 %)
+    pd: Prob = 0.98
+    note: str = ""
+
+
+class AcousticNodeSpec(_S, tag_field="type", tag="acoustic"):
+    """An acoustic sensor node with a small microphone array: detects a source when
+    its received level exceeds ambient + threshold, reports a bearing."""
+
+    id: str
+    name: str = ""
+    position: Position
+    period_s: Positive = 1.0
+    sigma_azimuth_deg: Positive = 3.0
+    ambient_db: float = 40.0  # ambient noise level at the node, dB SPL
+    threshold_db: float = 6.0  # detection SNR threshold, dB
+    max_range_km: Positive = 8.0
+    pd: Prob = 0.95
+    note: str = ""
+
+
+SensorSpec = RadarSpec | AdsbReceiverSpec | AcousticNodeSpec
+
+
+class ZoneSpec(_S):
+    """An extra zone: from a GeoJSON file next to the scenario or inline geometry."""
+
+    id: str
+    name: str
+    kind: Literal["adiz", "restricted", "custom"]
+    file: str | None = None
+    geometry: dict[str, object] | None = None
+    country: str | None = None
+    note: str = ""
+
+
+class AssetSpec(_S):
+    id: str
+    name: str
+    lat: Lat
+    lon: Lon
+    kind: str = "city"
+    value: NonNegative = 1.0
+
+
+class Scenario(_S):
+    schema: Literal[1] = 1
+    name: str
+    title: str
+    description: str = ""
+    sources: list[str] = []
+    start: TimeText
+    end: TimeText
+    seed: int = 0
+    watch: Annotated[list[str], Meta(min_length=1)]  # ISO alpha-3 of watched countries
+    zones: list[ZoneSpec] = []
+    assets: list[AssetSpec] = []
+    sensors: Annotated[list[SensorSpec], Meta(min_length=1)]
+    targets: Annotated[list[Target], Meta(min_length=1)]
+    truth_sample_s: Positive = 10.0  # spacing of stored ground-truth states
