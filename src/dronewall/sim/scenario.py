@@ -28,13 +28,13 @@ class _S(Struct, forbid_unknown_fields=True, kw_only=True):
     pass
 
 
-class Position(_S):
+class Position(_S, kw_only=True):
     lat: Lat
     lon: Lon
     alt: Annotated[float, Meta(ge=-500.0, le=100_000.0)] = 0.0
 
 
-class Waypoint(_S):
+class Waypoint(_S, kw_only=True):
     """A point of a target's route. ``time`` is when the target is there; when left
     out it is derived from the previous waypoint and the leg's speed (``speed_mps``
     here, else the target's, else its type's cruise speed). The first waypoint needs
@@ -47,7 +47,7 @@ class Waypoint(_S):
     speed_mps: Positive | None = None
 
 
-class TransponderSpec(_S):
+class TransponderSpec(_S, kw_only=True):
     """A cooperative target's identity; left out (null) = transponder off."""
 
     icao24: str
@@ -56,7 +56,7 @@ class TransponderSpec(_S):
     adsb: bool = True  # broadcasts ADS-B positions (else Mode S/C replies only)
 
 
-class Fate(_S):
+class Fate(_S, kw_only=True):
     """How a target's flight ends: ``left`` (flies out of the scenario, default),
     ``crashed`` (fuel exhausted, at the last waypoint), ``downed`` (shot down at
     ``time``; the route is cut there), ``landed``."""
@@ -66,7 +66,7 @@ class Fate(_S):
     by: str | None = None  # free text: who downed it, as reported
 
 
-class Target(_S):
+class Target(_S, kw_only=True):
     id: str
     type: str  # a type of the catalogue: gerbera, shahed, airliner, mig-31, ...
     label: str = ""
@@ -79,7 +79,7 @@ class Target(_S):
     note: str = ""
 
 
-class RadarSpec(_S, tag_field="type", tag="radar"):
+class RadarSpec(_S, kw_only=True, tag_field="type", tag="radar"):
     """A scanning surveillance radar. ``sigma_elevation_deg`` null = 2-D radar."""
 
     id: str
@@ -97,7 +97,7 @@ class RadarSpec(_S, tag_field="type", tag="radar"):
     note: str = ""
 
 
-class AdsbReceiverSpec(_S, tag_field="type", tag="adsb"):
+class AdsbReceiverSpec(_S, kw_only=True, tag_field="type", tag="adsb"):
     id: str
     name: str = ""
     position: Position
@@ -108,7 +108,7 @@ class AdsbReceiverSpec(_S, tag_field="type", tag="adsb"):
     note: str = ""
 
 
-class AcousticNodeSpec(_S, tag_field="type", tag="acoustic"):
+class AcousticNodeSpec(_S, kw_only=True, tag_field="type", tag="acoustic"):
     """An acoustic sensor node with a small microphone array: detects a source when
     its received level exceeds ambient + threshold, reports a bearing."""
 
@@ -127,7 +127,7 @@ class AcousticNodeSpec(_S, tag_field="type", tag="acoustic"):
 SensorSpec = RadarSpec | AdsbReceiverSpec | AcousticNodeSpec
 
 
-class ZoneSpec(_S):
+class ZoneSpec(_S, kw_only=True):
     """An extra zone: from a GeoJSON file next to the scenario or inline geometry."""
 
     id: str
@@ -139,7 +139,7 @@ class ZoneSpec(_S):
     note: str = ""
 
 
-class AssetSpec(_S):
+class AssetSpec(_S, kw_only=True):
     id: str
     name: str
     lat: Lat
@@ -148,7 +148,7 @@ class AssetSpec(_S):
     value: NonNegative = 1.0
 
 
-class Scenario(_S):
+class Scenario(_S, kw_only=True):
     schema: Literal[1] = 1
     name: str
     title: str
