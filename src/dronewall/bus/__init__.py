@@ -1,1 +1,5 @@
-"""bus"""
+"""Message buses: they only move messages between stages."""
+
+from dronewall.bus.inprocess import Bus
+
+__all__ = ["Bus"]
