@@ -121,6 +121,7 @@ class AcousticNodeSpec(_S, kw_only=True, tag_field="type", tag="acoustic"):
     threshold_db: float = 6.0  # detection SNR threshold, dB
     max_range_km: Positive = 8.0
     pd: Prob = 0.95
+    temperature_c: Annotated[float, Meta(ge=-60.0, le=60.0)] = 10.0  # air; sets sound speed
     note: str = ""
 
 
