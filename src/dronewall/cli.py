@@ -60,29 +60,54 @@ def _open_store(path: Path) -> Any:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dronewall")
-@click.option("--log-level", default="WARNING", show_default=True,
-              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
-              help="Logging threshold (logs go to stderr).")
+@click.option(
+    "--log-level",
+    default="WARNING",
+    show_default=True,
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    help="Logging threshold (logs go to stderr).",
+)
 def main(log_level: str) -> None:
     """dronewall: air surveillance and counter-drone C2, from sensors to decisions.
 
     Start with `dronewall demo`: the night of 9-10 September 2025 over Poland, run end to
     end from simulated sensors, with an incident report in ./dronewall-out/."""
-    logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
 
 
 @main.command()
-@click.option("--scenario", "-s", default=DEFAULT_SCENARIO, show_default=True,
-              help="A built-in scenario name (see `dronewall scenarios`) or a YAML file.")
-@click.option("--out", "-o", type=click.Path(path_type=Path), default=None,
-              help="Output folder [default: ./dronewall-out/SCENARIO].")
-@click.option("--headless", is_flag=True,
-              help="No interactive picture: terminal and files only.")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print the report as one JSON object on stdout (progress goes to stderr).")
-@click.option("--map/--no-map", "with_map", default=True, show_default=True,
-              help="Render the map picture (map.png).")
+@click.option(
+    "--scenario",
+    "-s",
+    default=DEFAULT_SCENARIO,
+    show_default=True,
+    help="A built-in scenario name (see `dronewall scenarios`) or a YAML file.",
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output folder [default: ./dronewall-out/SCENARIO].",
+)
+@click.option("--headless", is_flag=True, help="No interactive picture: terminal and files only.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the report as one JSON object on stdout (progress goes to stderr).",
+)
+@click.option(
+    "--map/--no-map",
+    "with_map",
+    default=True,
+    show_default=True,
+    help="Render the map picture (map.png).",
+)
 def demo(scenario: str, out: Path | None, headless: bool, as_json: bool, with_map: bool) -> None:
     """Run a scenario end to end and report its airspace incursions.
 
@@ -97,25 +122,37 @@ def demo(scenario: str, out: Path | None, headless: bool, as_json: bool, with_ma
     scn = _load(scenario)
     out_dir = out or Path("dronewall-out") / scn.name
     store_path = out_dir / "run.sqlite"
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                  TextColumn("{task.percentage:>3.0f}% of scenario time"), TimeElapsedColumn(),
-                  console=err_console, transient=as_json) as bar:
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}% of scenario time"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=as_json,
+    ) as bar:
         task = bar.add_task(f"{scn.name}", total=1.0)
-        run = run_scenario(scn, store_path,
-                           progress=lambda done, total: bar.update(task, completed=done / total))
+        run = run_scenario(
+            scn, store_path, progress=lambda done, total: bar.update(task, completed=done / total)
+        )
     report = build_report(run)
     files = write_outputs(report, run, out_dir, with_map=with_map)
     if as_json:
         click.echo(json.dumps(report))
         return
     print_report(report)
-    click.echo(f"\nFiles in {out_dir}/: " + ", ".join(p.name for p in files.values())
-               + f", {store_path.name}")
-    click.echo(f"Replay it: dronewall replay {store_path}    "
-               f"Report again: dronewall report {store_path}")
+    click.echo(
+        f"\nFiles in {out_dir}/: "
+        + ", ".join(p.name for p in files.values())
+        + f", {store_path.name}"
+    )
+    click.echo(
+        f"Replay it: dronewall replay {store_path}    Report again: dronewall report {store_path}"
+    )
     if not headless:
-        click.echo("(No interactive picture yet: the web map is not built in this version; "
-                   "--headless silences this line.)")
+        click.echo(
+            "(No interactive picture yet: the web map is not built in this version; "
+            "--headless silences this line.)"
+        )
     logging.getLogger(__name__).info("demo took %.1f s", wallclock.perf_counter() - t0)
 
 
@@ -137,17 +174,28 @@ def validate(scenario: str) -> None:
     kinds: dict[str, int] = {}
     for s in scn.sensors:
         kinds[type(s).__struct_config__.tag] = kinds.get(type(s).__struct_config__.tag, 0) + 1
-    click.echo(f"{scn.name}: valid. {len(scn.targets)} targets, sensors "
-               + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
-               + f", watching {', '.join(scn.watch)}, {scn.start} to {scn.end}")
+    click.echo(
+        f"{scn.name}: valid. {len(scn.targets)} targets, sensors "
+        + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        + f", watching {', '.join(scn.watch)}, {scn.start} to {scn.end}"
+    )
 
 
 @main.command()
 @click.argument("store_file", type=click.Path(path_type=Path))
-@click.option("--speed", type=float, default=0.0, show_default=True,
-              help="Pace the playback at this many times real time (0 = as fast as possible).")
-@click.option("--verify/--no-verify", default=True, show_default=True,
-              help="Check the store's hash chain and re-derive the events from the stored tracks.")
+@click.option(
+    "--speed",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Pace the playback at this many times real time (0 = as fast as possible).",
+)
+@click.option(
+    "--verify/--no-verify",
+    default=True,
+    show_default=True,
+    help="Check the store's hash chain and re-derive the events from the stored tracks.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Only the summary, not every event.")
 def replay(store_file: Path, speed: float, verify: bool, quiet: bool) -> None:
     """Play a stored run back: its events in order, and a check that replaying the stored
@@ -156,8 +204,12 @@ def replay(store_file: Path, speed: float, verify: bool, quiet: bool) -> None:
 
     store = _open_store(store_file)
     try:
-        result = replay_store(store, speed=speed, verify=verify,
-                              on_event=None if quiet else lambda line: click.echo(line))
+        result = replay_store(
+            store,
+            speed=speed,
+            verify=verify,
+            on_event=None if quiet else lambda line: click.echo(line),
+        )
     finally:
         store.close()
     for line in result.summary_lines():
@@ -169,8 +221,13 @@ def replay(store_file: Path, speed: float, verify: bool, quiet: bool) -> None:
 @main.command()
 @click.argument("store_file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
-@click.option("--out", "-o", type=click.Path(path_type=Path), default=None,
-              help="Also write report files (json, md, html, map) into this folder.")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write report files (json, md, html, map) into this folder.",
+)
 @click.option("--map/--no-map", "with_map", default=True, show_default=True)
 def report(store_file: Path, as_json: bool, out: Path | None, with_map: bool) -> None:
     """Build the incident report of a stored run (the same as the live one)."""
@@ -188,8 +245,10 @@ def report(store_file: Path, as_json: bool, out: Path | None, with_map: bool) ->
     finally:
         store.close()
     if "frame_origin" not in run.meta:
-        raise BadInput(f"{store_file}: unfinished run (status {run.meta.get('status')!r}): "
-                       "no report can be made; `dronewall replay` still plays what it holds")
+        raise BadInput(
+            f"{store_file}: unfinished run (status {run.meta.get('status')!r}): "
+            "no report can be made; `dronewall replay` still plays what it holds"
+        )
     rep = build_report(run)
     if out:
         write_outputs(rep, run, out, with_map=with_map)

@@ -55,11 +55,15 @@ class RunData:
     def collect(self, topic: str, messages: Sequence[Any]) -> None:
         """Bus handler: keep what the report needs."""
         self.counts[topic] = self.counts.get(topic, 0) + len(messages)
-        target = {
-            "sensors": self.sensors, "zones": self.zones, "tracks": self.tracks,
-            "events": self.events, "truth.states": self.truth,
+        lists: dict[str, list[Any]] = {
+            "sensors": self.sensors,
+            "zones": self.zones,
+            "tracks": self.tracks,
+            "events": self.events,
+            "truth.states": self.truth,
             "truth.events": self.truth_events,
-        }.get(topic)
+        }
+        target = lists.get(topic)
         if target is not None:
             target.extend(messages)
 
@@ -84,8 +88,13 @@ def airspace_zones(extra: Sequence[Zone]) -> list[Zone]:
     return [national_airspace(iso3) for iso3 in sorted(countries())] + list(extra)
 
 
-def run_scenario(scenario: Scenario, store_path: Path, *, chunk_s: float = 60.0,
-                 progress: Callable[[float, float], None] | None = None) -> RunData:
+def run_scenario(
+    scenario: Scenario,
+    store_path: Path,
+    *,
+    chunk_s: float = 60.0,
+    progress: Callable[[float, float], None] | None = None,
+) -> RunData:
     """Simulate, fuse, watch and store a scenario; return what the report needs.
 
     ``progress(done_s, total_s)`` is called as scenario time advances."""
@@ -120,15 +129,12 @@ def run_scenario(scenario: Scenario, store_path: Path, *, chunk_s: float = 60.0,
     t = sim.start
     while t < sim.end:
         t_next = min(t + chunk_s, sim.end)
-        last = t_next >= sim.end
-        side = "right" if last else "left"
-        a, b = np.searchsorted(det_times, [t, t_next], side="left")
-        if last:
-            b = len(dets)
+        last = t_next >= sim.end  # the last chunk also takes what lies exactly at the end
+        a, b = (int(i) for i in np.searchsorted(det_times, [t, t_next]))
+        b = len(dets) if last else b
         bus.publish("detections", dets[a:b])
-        ta, tb = np.searchsorted(truth_times, [t, t_next], side=side)
-        if last:
-            tb = len(truth)
+        ta, tb = (int(i) for i in np.searchsorted(truth_times, [t, t_next]))
+        tb = len(truth) if last else tb
         bus.publish("truth.states", truth[ta:tb])
         store.flush()
         t = t_next
@@ -166,6 +172,12 @@ def run_scenario(scenario: Scenario, store_path: Path, *, chunk_s: float = 60.0,
         store.set_meta(key, value)
     store.close()
     run.meta = meta
-    log.info("run %s: %.1f s wall, %d detections, %d track states, %d events", scenario.name,
-             wall, run.counts.get("detections", 0), len(run.tracks), len(run.events))
+    log.info(
+        "run %s: %.1f s wall, %d detections, %d track states, %d events",
+        scenario.name,
+        wall,
+        run.counts.get("detections", 0),
+        len(run.tracks),
+        len(run.events),
+    )
     return run

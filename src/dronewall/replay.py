@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time as wallclock
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from dronewall.airspace.monitor import AirspaceMonitor
@@ -36,12 +36,15 @@ class ReplayResult:
     def summary_lines(self) -> list[str]:
         lines = ["Replayed " + ", ".join(f"{n} {t}" for t, n in sorted(self.counts.items()))]
         if self.chain is not None:
-            lines.append(("Hash chain: " if self.chain[0] else "Hash chain FAILED: ")
-                         + self.chain[1])
+            lines.append(
+                ("Hash chain: " if self.chain[0] else "Hash chain FAILED: ") + self.chain[1]
+            )
         if self.events_reproduced is not None:
             if self.first_mismatch is None:
-                lines.append(f"Events re-derived from stored tracks: {self.events_reproduced}"
-                             f"/{self.events_stored} identical")
+                lines.append(
+                    f"Events re-derived from stored tracks: {self.events_reproduced}"
+                    f"/{self.events_stored} identical"
+                )
             else:
                 lines.append(f"Events differ when re-derived: {self.first_mismatch}")
         return lines
@@ -51,8 +54,13 @@ def event_line(ev: Event) -> str:
     return f"{iso(ev.time)}  {ev.kind:15s} {ev.severity:8s} {ev.message}"
 
 
-def replay_store(store: RunStore, *, speed: float = 0.0, verify: bool = True,
-                 on_event: Callable[[str], None] | None = None) -> ReplayResult:
+def replay_store(
+    store: RunStore,
+    *,
+    speed: float = 0.0,
+    verify: bool = True,
+    on_event: Callable[[str], None] | None = None,
+) -> ReplayResult:
     """Publish every stored message again on a bus, in order; report and check."""
     result = ResultCollector(on_event)
     bus = Bus()
@@ -81,10 +89,13 @@ def replay_store(store: RunStore, *, speed: float = 0.0, verify: bool = True,
         out.events_stored = len(stored)
         out.events_reproduced = sum(a == b for a, b in zip(again, stored, strict=False))
         if len(again) != len(stored) or out.events_reproduced != len(stored):
-            first = next((i for i, (a, b) in enumerate(zip(again, stored, strict=False))
-                          if a != b), min(len(again), len(stored)))
-            out.first_mismatch = (f"event #{first} of {len(stored)} stored differs "
-                                  f"({len(again)} re-derived)")
+            first = next(
+                (i for i, (a, b) in enumerate(zip(again, stored, strict=False)) if a != b),
+                min(len(again), len(stored)),
+            )
+            out.first_mismatch = (
+                f"event #{first} of {len(stored)} stored differs ({len(again)} re-derived)"
+            )
     return out
 
 
@@ -98,7 +109,7 @@ class ResultCollector:
         self.tracks: list[Track] = []
         self.events: list[Event] = []
 
-    def collect(self, topic: str, messages: tuple[object, ...] | list[object]) -> None:
+    def collect(self, topic: str, messages: Sequence[object]) -> None:
         self.result.counts[topic] += len(messages)
         for msg in messages:
             if topic == "zones" and isinstance(msg, Zone):

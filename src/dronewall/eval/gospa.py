@@ -42,8 +42,12 @@ class Gospa:
     n_tracks: int
 
 
-def gospa(truth: NDArray[np.float64], est: NDArray[np.float64], c: float = DEFAULT_C_M,
-          p: float = DEFAULT_P) -> Gospa:
+def gospa(
+    truth: NDArray[np.float64],
+    est: NDArray[np.float64],
+    c: float = DEFAULT_C_M,
+    p: float = DEFAULT_P,
+) -> Gospa:
     """GOSPA (alpha = 2) between point sets ``truth`` (m, d) and ``est`` (n, d)."""
     m, n = len(truth), len(est)
     half = c**p / 2.0
@@ -85,8 +89,9 @@ class GospaTimeline:
         }
 
 
-def truth_paths(truth: Sequence[TruthState], frame: LocalFrame
-                ) -> dict[str, tuple[NDArray[np.float64], NDArray[np.float64]]]:
+def truth_paths(
+    truth: Sequence[TruthState], frame: LocalFrame
+) -> dict[str, tuple[NDArray[np.float64], NDArray[np.float64]]]:
     """Per target: times and ENU positions (k, 3) of its truth states, time-sorted."""
     by: dict[str, list[TruthState]] = defaultdict(list)
     for s in truth:
@@ -95,14 +100,16 @@ def truth_paths(truth: Sequence[TruthState], frame: LocalFrame
     for tid, states in by.items():
         states.sort(key=lambda s: s.time)
         t = np.array([s.time for s in states])
-        enu = frame.to_enu([s.lat for s in states], [s.lon for s in states],
-                           [s.alt for s in states])
+        enu = frame.to_enu(
+            [s.lat for s in states], [s.lon for s in states], [s.alt for s in states]
+        )
         out[tid] = (t, enu.reshape(-1, 3))
     return out
 
 
-def track_paths(tracks: Sequence[Track], frame: LocalFrame, *, confirmed_only: bool = True
-                ) -> dict[str, tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]]:
+def track_paths(
+    tracks: Sequence[Track], frame: LocalFrame, *, confirmed_only: bool = True
+) -> dict[str, tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]]:
     """Per track: times, ENU positions (k, 3) and frame-ENU velocities (k, 3)."""
     by: dict[str, list[Track]] = defaultdict(list)
     for tr in tracks:
@@ -122,8 +129,9 @@ def track_paths(tracks: Sequence[Track], frame: LocalFrame, *, confirmed_only: b
     return out
 
 
-def interpolate(t: NDArray[np.float64], xyz: NDArray[np.float64], at: NDArray[np.float64]
-                ) -> NDArray[np.float64]:
+def interpolate(
+    t: NDArray[np.float64], xyz: NDArray[np.float64], at: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Linear interpolation of a path at times ``at``; NaN outside its time span."""
     out = np.full((len(at), xyz.shape[1]), np.nan)
     inside = (at >= t[0]) & (at <= t[-1])
@@ -133,8 +141,12 @@ def interpolate(t: NDArray[np.float64], xyz: NDArray[np.float64], at: NDArray[np
     return out
 
 
-def extrapolate(t: NDArray[np.float64], xyz: NDArray[np.float64], v: NDArray[np.float64],
-                at: NDArray[np.float64]) -> NDArray[np.float64]:
+def extrapolate(
+    t: NDArray[np.float64],
+    xyz: NDArray[np.float64],
+    v: NDArray[np.float64],
+    at: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """A track's estimate at times ``at``: its latest state before, moved on at its
     velocity (what the picture showed then); NaN before its first or after its last."""
     out = np.full((len(at), 3), np.nan)
@@ -145,15 +157,25 @@ def extrapolate(t: NDArray[np.float64], xyz: NDArray[np.float64], v: NDArray[np.
     return out
 
 
-def gospa_timeline(truth: Sequence[TruthState], tracks: Sequence[Track], frame: LocalFrame,
-                   start: float, end: float, *, step_s: float = DEFAULT_STEP_S,
-                   c: float = DEFAULT_C_M, p: float = DEFAULT_P) -> GospaTimeline:
+def gospa_timeline(
+    truth: Sequence[TruthState],
+    tracks: Sequence[Track],
+    frame: LocalFrame,
+    start: float,
+    end: float,
+    *,
+    step_s: float = DEFAULT_STEP_S,
+    c: float = DEFAULT_C_M,
+    p: float = DEFAULT_P,
+) -> GospaTimeline:
     """GOSPA every ``step_s`` between ``start`` and ``end`` between confirmed tracks and
     the targets flying at that time (horizontal positions)."""
     times = np.arange(start, end + 1e-9, step_s)
     tp = truth_paths(truth, frame)
     truth_at = [interpolate(t, x, times)[:, :2] for t, x in tp.values()]
-    track_at = [extrapolate(t, x, v, times)[:, :2] for t, x, v in track_paths(tracks, frame).values()]
+    track_at = [
+        extrapolate(t, x, v, times)[:, :2] for t, x, v in track_paths(tracks, frame).values()
+    ]
     tr_stack = np.stack(truth_at, axis=1) if truth_at else np.zeros((len(times), 0, 2))
     es_stack = np.stack(track_at, axis=1) if track_at else np.zeros((len(times), 0, 2))
     cols = {k: np.zeros(len(times)) for k in ("total", "localisation", "missed", "false")}
@@ -166,5 +188,14 @@ def gospa_timeline(truth: Sequence[TruthState], tracks: Sequence[Track], frame: 
         cols["total"][k], cols["localisation"][k] = g.total, g.localisation
         cols["missed"][k], cols["false"][k] = g.missed, g.false
         n_truth[k], n_tracks[k] = g.n_truth, g.n_tracks
-    return GospaTimeline(times, cols["total"], cols["localisation"], cols["missed"],
-                         cols["false"], n_truth, n_tracks, c, p)
+    return GospaTimeline(
+        times,
+        cols["total"],
+        cols["localisation"],
+        cols["missed"],
+        cols["false"],
+        n_truth,
+        n_tracks,
+        c,
+        p,
+    )

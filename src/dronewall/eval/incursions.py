@@ -41,7 +41,7 @@ class IncursionRecord:
     max_depth_km: float
     entry_lat: float
     entry_lon: float
-    entry_from: str
+    entry_from: str | None
     entry_observed: bool
 
     @classmethod
@@ -58,7 +58,7 @@ class IncursionRecord:
             max_depth_km=float(d.get("max_depth_km", 0.0)),
             entry_lat=float(d.get("entry_lat", np.nan)),
             entry_lon=float(d.get("entry_lon", np.nan)),
-            entry_from=str(d.get("entry_from", "")),
+            entry_from=d.get("entry_from"),
             entry_observed=bool(d.get("entry_observed", True)),
         )
 
@@ -69,8 +69,12 @@ def incursion_records(events: Sequence[Event]) -> list[IncursionRecord]:
     return sorted(recs, key=lambda r: (r.entry_time, r.track_id, r.country))
 
 
-def associate_tracks(tracks: Sequence[Track], truth: Sequence[TruthState], frame: LocalFrame,
-                     gate_m: float = DEFAULT_GATE_M) -> dict[str, str | None]:
+def associate_tracks(
+    tracks: Sequence[Track],
+    truth: Sequence[TruthState],
+    frame: LocalFrame,
+    gate_m: float = DEFAULT_GATE_M,
+) -> dict[str, str | None]:
     """Track id -> id of the true target it followed (or None)."""
     tp = truth_paths(truth, frame)
     out: dict[str, str | None] = {}
@@ -95,8 +99,11 @@ class IncursionComparison:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def compare(detected: Sequence[IncursionRecord], truth: Sequence[IncursionRecord],
-            track_truth: dict[str, str | None]) -> IncursionComparison:
+def compare(
+    detected: Sequence[IncursionRecord],
+    truth: Sequence[IncursionRecord],
+    track_truth: dict[str, str | None],
+) -> IncursionComparison:
     """Match detected to true incursions and summarise (see module docstring)."""
     pairs = []
     for i, d in enumerate(detected):
@@ -114,8 +121,13 @@ def compare(detected: Sequence[IncursionRecord], truth: Sequence[IncursionRecord
     errors: list[float] = []
     n_false = n_dup = 0
     for i, d in enumerate(detected):
-        row: dict[str, Any] = {**asdict(d), "truth_id": track_truth.get(d.track_id),
-                               "entry_error_s": None, "inside_error_s": None, "verdict": ""}
+        row: dict[str, Any] = {
+            **asdict(d),
+            "truth_id": track_truth.get(d.track_id),
+            "entry_error_s": None,
+            "inside_error_s": None,
+            "verdict": "",
+        }
         if i in match_d:
             t = truth[match_d[i]]
             row["entry_error_s"] = d.entry_time - t.entry_time
@@ -125,8 +137,10 @@ def compare(detected: Sequence[IncursionRecord], truth: Sequence[IncursionRecord
             errors.append(abs(d.entry_time - t.entry_time))
         else:
             overlaps = any(
-                truth[j].track_id == row["truth_id"] and truth[j].country == d.country
-                and d.entry_time <= truth[j].end_time + 60 and truth[j].entry_time <= d.end_time
+                truth[j].track_id == row["truth_id"]
+                and truth[j].country == d.country
+                and d.entry_time <= truth[j].end_time + 60
+                and truth[j].entry_time <= d.end_time
                 for j in match_t
             )
             row["verdict"] = "duplicate" if overlaps else "false"

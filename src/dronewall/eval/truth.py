@@ -26,18 +26,31 @@ def truth_as_tracks(states: Sequence[TruthState]) -> list[Track]:
         seq = list(group)
         born = seq[0].time
         for k, s in enumerate(seq):
-            out.append(Track(
-                id=tid, time=s.time, status="lost" if k == len(seq) - 1 else "confirmed",
-                lat=s.lat, lon=s.lon, alt=s.alt, ve=s.ve, vn=s.vn, vu=s.vu,
-                covariance=_TRUTH_COV, born=born, hits=k + 1, class_label=s.target_type,
-                transponder=Transponder(icao24=f"truth-{tid}") if s.cooperative else None,
-            ))
+            out.append(
+                Track(
+                    id=tid,
+                    time=s.time,
+                    status="lost" if k == len(seq) - 1 else "confirmed",
+                    lat=s.lat,
+                    lon=s.lon,
+                    alt=s.alt,
+                    ve=s.ve,
+                    vn=s.vn,
+                    vu=s.vu,
+                    covariance=_TRUTH_COV,
+                    born=born,
+                    hits=k + 1,
+                    class_label=s.target_type,
+                    transponder=Transponder(icao24=f"truth-{tid}") if s.cooperative else None,
+                )
+            )
     out.sort(key=lambda tr: tr.time)
     return out
 
 
-def truth_events(states: Sequence[TruthState], zones: Sequence[Zone], watch: Sequence[str],
-                 end: float) -> list[Event]:
+def truth_events(
+    states: Sequence[TruthState], zones: Sequence[Zone], watch: Sequence[str], end: float
+) -> list[Event]:
     """Incursion and ADIZ events of the true trajectories (track id = target id)."""
     monitor = AirspaceMonitor(zones, watch)
     events = monitor.process(truth_as_tracks(states))

@@ -53,17 +53,19 @@ def enu_rotation(lat: ArrayLike, lon: ArrayLike) -> FloatArray:
     return r
 
 
-def geodesic_distance(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> FloatArray:
+def geodesic_distance(
+    lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike
+) -> FloatArray:
     """Geodesic distance (m) on the WGS84 ellipsoid, vectorised."""
-    a1, a2 = np.broadcast_arrays(
-        np.asarray(lat1, float), np.asarray(lat2, float)
-    )
+    a1, a2 = np.broadcast_arrays(np.asarray(lat1, float), np.asarray(lat2, float))
     o1, o2 = np.broadcast_arrays(np.asarray(lon1, float), np.asarray(lon2, float))
     _, _, dist = GEOD.inv(o1, a1, o2, a2)
     return np.asarray(dist, dtype=np.float64)
 
 
-def geodesic_azimuth(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> FloatArray:
+def geodesic_azimuth(
+    lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike
+) -> FloatArray:
     """Forward azimuth (deg clockwise from north) of the geodesic from 1 to 2."""
     a1, a2 = np.broadcast_arrays(np.asarray(lat1, float), np.asarray(lat2, float))
     o1, o2 = np.broadcast_arrays(np.asarray(lon1, float), np.asarray(lon2, float))

@@ -85,7 +85,9 @@ class Transponder(Struct, forbid_unknown_fields=True, omit_defaults=True, kw_onl
 # --------------------------------------------------------------------------- measurements
 
 
-class GeodeticPosition(Struct, tag="geodetic", tag_field="kind", forbid_unknown_fields=True, kw_only=True):
+class GeodeticPosition(
+    Struct, tag="geodetic", tag_field="kind", forbid_unknown_fields=True, kw_only=True
+):
     """A position report (ADS-B, GNSS, a fused source). Covariance in local ENU metres
     (east, north, up) at the reported position."""
 
@@ -118,7 +120,9 @@ class RangeBearing(Struct, tag="rbe", tag_field="kind", forbid_unknown_fields=Tr
     origin: GeoPoint
 
 
-class BearingOnly(Struct, tag="bearing", tag_field="kind", forbid_unknown_fields=True, kw_only=True):
+class BearingOnly(
+    Struct, tag="bearing", tag_field="kind", forbid_unknown_fields=True, kw_only=True
+):
     """A direction of arrival (acoustic array, passive RF, EO): azimuth and optional
     elevation (deg) seen from ``origin``."""
 

@@ -30,11 +30,16 @@ def adiz_records(events: list[Event]) -> list[dict[str, Any]]:
     for ev in sorted(events, key=lambda e: e.time):
         key = (ev.track_id or "", ev.zone_id or "")
         if ev.kind == "adiz_entry":
-            rec = {"track_id": ev.track_id, "zone_id": ev.zone_id,
-                   "zone": ev.details.get("zone_name", ev.zone_id),
-                   "entry_time": ev.time, "exit_time": None, "seconds_inside": None,
-                   "lat": ev.position.lat if ev.position else None,
-                   "lon": ev.position.lon if ev.position else None}
+            rec = {
+                "track_id": ev.track_id,
+                "zone_id": ev.zone_id,
+                "zone": ev.details.get("zone_name", ev.zone_id),
+                "entry_time": ev.time,
+                "exit_time": None,
+                "seconds_inside": None,
+                "lat": ev.position.lat if ev.position else None,
+                "lon": ev.position.lon if ev.position else None,
+            }
             open_[key] = rec
             out.append(rec)
         elif ev.kind == "adiz_exit" and key in open_:
@@ -59,48 +64,75 @@ def build_report(run: RunData) -> dict[str, Any]:
     incursions = []
     for row in cmp.rows:
         truth_id = row["truth_id"]
-        incursions.append({
-            "track_id": row["track_id"],
-            "classification": None,  # the tracker classifies nothing yet (issue: identify)
-            "country": row["country"],
-            "country_name": country_name(row["country"]),
-            "entry_time": iso(row["entry_time"]),
-            "entry_lat": _r(row["entry_lat"], 4),
-            "entry_lon": _r(row["entry_lon"], 4),
-            "entry_from": row["entry_from"],
-            "entry_observed": row["entry_observed"],
-            "exit_time": iso(row["exit_time"]),
-            "end_reason": row["end_reason"],
-            "end_time": iso(row["end_time"]),
-            "seconds_inside": _r(row["seconds_inside"]),
-            "max_depth_km": _r(row["max_depth_km"]),
-            "truth_id": truth_id,
-            "truth_type": target_info.get(truth_id, [None])[0] if truth_id else None,
-            "truth_fate": row.get("truth_end_reason"),
-            "entry_error_s": _r(row["entry_error_s"]),
-            "inside_error_s": _r(row["inside_error_s"]),
-            "verdict": row["verdict"],
-        })
-    missed = [{
-        "truth_id": t.track_id, "country": t.country, "entry_time": iso(t.entry_time),
-        "seconds_inside": _r(t.seconds_inside), "max_depth_km": _r(t.max_depth_km),
-    } for t in cmp.missed]
-    truth_incursions = [{
-        "truth_id": t.track_id, "truth_type": target_info.get(t.track_id, [None])[0],
-        "country": t.country, "entry_time": iso(t.entry_time), "exit_time": iso(t.exit_time),
-        "end_reason": t.end_reason, "fate": target_info.get(t.track_id, [None, None, None])[2],
-        "seconds_inside": _r(t.seconds_inside), "max_depth_km": _r(t.max_depth_km),
-        "entry_lat": _r(t.entry_lat, 4), "entry_lon": _r(t.entry_lon, 4),
-        "entry_from": t.entry_from,
-    } for t in truth]
+        incursions.append(
+            {
+                "track_id": row["track_id"],
+                "classification": None,  # the tracker classifies nothing yet (issue: identify)
+                "country": row["country"],
+                "country_name": country_name(row["country"]),
+                "entry_time": iso(row["entry_time"]),
+                "entry_lat": _r(row["entry_lat"], 4),
+                "entry_lon": _r(row["entry_lon"], 4),
+                "entry_from": row["entry_from"],
+                "entry_observed": row["entry_observed"],
+                "exit_time": iso(row["exit_time"]),
+                "end_reason": row["end_reason"],
+                "end_time": iso(row["end_time"]),
+                "seconds_inside": _r(row["seconds_inside"]),
+                "max_depth_km": _r(row["max_depth_km"]),
+                "truth_id": truth_id,
+                "truth_type": target_info.get(truth_id, [None])[0] if truth_id else None,
+                "truth_fate": target_info.get(truth_id, [None, None, None])[2]
+                if truth_id
+                else None,
+                "entry_error_s": _r(row["entry_error_s"]),
+                "inside_error_s": _r(row["inside_error_s"]),
+                "verdict": row["verdict"],
+            }
+        )
+    missed = [
+        {
+            "truth_id": t.track_id,
+            "country": t.country,
+            "entry_time": iso(t.entry_time),
+            "seconds_inside": _r(t.seconds_inside),
+            "max_depth_km": _r(t.max_depth_km),
+        }
+        for t in cmp.missed
+    ]
+    truth_incursions = [
+        {
+            "truth_id": t.track_id,
+            "truth_type": target_info.get(t.track_id, [None])[0],
+            "country": t.country,
+            "entry_time": iso(t.entry_time),
+            "exit_time": iso(t.exit_time),
+            "end_reason": t.end_reason,
+            "fate": target_info.get(t.track_id, [None, None, None])[2],
+            "seconds_inside": _r(t.seconds_inside),
+            "max_depth_km": _r(t.max_depth_km),
+            "entry_lat": _r(t.entry_lat, 4),
+            "entry_lon": _r(t.entry_lon, 4),
+            "entry_from": t.entry_from,
+        }
+        for t in truth
+    ]
 
     adiz = adiz_records(run.events)
     truth_adiz = adiz_records(run.truth_events)
     for rec in adiz:
         rec["truth_id"] = track_truth.get(rec["track_id"] or "")
-    adiz_events = [{**rec, "entry_time": iso(rec["entry_time"]), "exit_time": iso(rec["exit_time"]),
-                    "seconds_inside": _r(rec["seconds_inside"]), "lat": _r(rec["lat"], 4),
-                    "lon": _r(rec["lon"], 4)} for rec in adiz]
+    adiz_events = [
+        {
+            **rec,
+            "entry_time": iso(rec["entry_time"]),
+            "exit_time": iso(rec["exit_time"]),
+            "seconds_inside": _r(rec["seconds_inside"]),
+            "lat": _r(rec["lat"], 4),
+            "lon": _r(rec["lon"], 4),
+        }
+        for rec in adiz
+    ]
 
     per_status: dict[str, set[str]] = defaultdict(set)
     for tr in run.tracks:
@@ -136,7 +168,12 @@ def build_report(run: RunData) -> dict[str, Any]:
         "truth_incursions": truth_incursions,
         "adiz_events": adiz_events,
         "summary": summary,
-        "gospa": {"c_m": timeline.c, "p": timeline.p, "alpha": 2, "step_s": 10.0,
-                  "positions": "horizontal (east, north)"},
+        "gospa": {
+            "c_m": timeline.c,
+            "p": timeline.p,
+            "alpha": 2,
+            "step_s": 10.0,
+            "positions": "horizontal (east, north)",
+        },
         "counts": {k: run.counts.get(k, 0) for k in sorted(run.counts)},
     }

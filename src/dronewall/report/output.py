@@ -43,8 +43,9 @@ def paths_lonlat(run: RunData) -> tuple[dict[str, np.ndarray], dict[str, np.ndar
     return arr(tracks), arr(truth)
 
 
-def write_outputs(report: dict[str, Any], run: RunData, out_dir: Path, *,
-                  with_map: bool = True) -> dict[str, Path]:
+def write_outputs(
+    report: dict[str, Any], run: RunData, out_dir: Path, *, with_map: bool = True
+) -> dict[str, Path]:
     """Write report.json, report.md, report.html and map.png; return their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
@@ -54,12 +55,19 @@ def write_outputs(report: dict[str, Any], run: RunData, out_dir: Path, *,
         incursion_tracks = {r["track_id"] for r in report["incursions"]}
         tmp = out_dir / "map.tmp.png"
         render_map(
-            tmp, title=report["title"], watch=report["watch"],
+            tmp,
+            title=report["title"],
+            watch=report["watch"],
             zones=[z for z in run.zones if z.kind != "national_airspace"],
-            sensors=run.sensors, track_paths=track_paths, incursion_tracks=incursion_tracks,
+            sensors=run.sensors,
+            track_paths=track_paths,
+            incursion_tracks=incursion_tracks,
             truth_paths=truth_paths,
-            events=[e for e in run.events if e.kind in ("incursion_start", "incursion_end",
-                                                        "adiz_entry")],
+            events=[
+                e
+                for e in run.events
+                if e.kind in ("incursion_start", "incursion_end", "adiz_entry")
+            ],
             assets=[tuple(a) for a in run.meta.get("assets", [])],
         )
         os.replace(tmp, map_path)

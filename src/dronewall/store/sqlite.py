@@ -115,7 +115,9 @@ class RunStore:
             payload = encode(msg)
             seq += 1
             chain = hashlib.sha256(chain + payload).digest()
-            rows.append((seq, float(getattr(msg, "time", 0.0)), topic, _kind_of(msg), payload, chain))
+            rows.append(
+                (seq, float(getattr(msg, "time", 0.0)), topic, _kind_of(msg), payload, chain)
+            )
         self._chain, self._seq = chain, seq
         if len(rows) >= 20_000:
             self.flush()
