@@ -1,0 +1,118 @@
+"""The tracker's parameters, with their defaults and what each one means."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    """Parameters of :class:`dronewall.fusion.tracker.Tracker`.
+
+    Defaults are tuned for the air picture of a region: surveillance radars with 10 s
+    revolutions out to ~250 km, ADS-B at 1 Hz, targets from 20 m/s drones to 250 m/s
+    aircraft.
+
+    Gating and association
+        ``gate_probability``: probability that a correct detection falls inside a track's
+        gate; the gate is the chi-square quantile with 3 degrees of freedom (every
+        measurement kind is converted to a 3-D position first): 0.999 -> d² ≤ 16.3.
+        ``icao_gate_sigma``: the looser Mahalanobis distance within which an ADS-B
+        detection goes straight to the track already holding its ICAO address.
+        ``max_speed_mps``: a detection farther from a track's last position than
+        ``max_speed_mps·|dt|`` plus the gate's measurement and track uncertainty is never
+        associated (a cheap pre-gate that also bounds what new tracks may do).
+
+    Motion model (nearly constant velocity)
+        ``q_horizontal``, ``q_vertical``: RMS white acceleration (m/s²) in east/north and
+        in up; the continuous process-noise spectral density is q² (m²/s³).
+
+    Maneuvers (a single-model stand-in for an IMM)
+        A confirmed track that gets no detection inside its gate may take one inside the
+        wider ``maneuver_gate_probability`` gate (that no other confirmed track gates);
+        it is then updated with its process noise multiplied by ``maneuver_q_factor``,
+        and keeps that level while its innovations stay large (squared Mahalanobis
+        distance above the ``maneuver_nis_probability`` quantile); otherwise the level
+        falls back by ``maneuver_decay`` per update towards 1.
+
+    Initiation, confirmation, deletion
+        ``init_velocity_sigma_horizontal`` / ``_vertical`` (m/s): velocity uncertainty of a
+        new (single-point) track, whose velocity starts at zero.
+        ``confirm_hits``: M, detections a tentative track needs to be confirmed ...
+        ``confirm_window_s``: ... within this long after its first detection (M-of-N in
+        seconds, since several sensors with different rates feed one track). A tentative
+        track that has not made it by then is dropped (silently), so is one without an
+        update for ``tentative_timeout_s``. A confirmed track without an update for
+        ``coast_timeout_s`` is deleted and reported "lost".
+        ``history_length``: how many tentative states are kept and emitted, with status
+        "tentative", when a track is confirmed.
+
+    Frames
+        ``frame_window_s``: detections without a ``frame`` number are grouped per sensor
+        into windows this long (a window also closes when an ICAO address repeats).
+        ``frame_span_s``: first guess of how long one numbered frame (a radar revolution)
+        lasts; learned per sensor (the longest seen) once frames complete. A frame is
+        processed when its sensor starts a new frame, or when the stream has moved
+        ``frame_span_s + frame_margin_s`` past the frame's first detection.
+
+    2-D radars (no elevation)
+        ``altitude_2d_m``: altitude above the ellipsoid assumed for a plot without
+        elevation, ``altitude_2d_sigma_m`` its standard deviation (a weak pseudo-
+        measurement of height, so the 3-D filter stays well-posed).
+    """
+
+    gate_probability: float = 0.999
+    icao_gate_sigma: float = 10.0
+    max_speed_mps: float = 400.0
+    q_horizontal: float = 2.0
+    q_vertical: float = 0.5
+    maneuver_gate_probability: float = 0.999999
+    maneuver_q_factor: float = 16.0
+    maneuver_nis_probability: float = 0.95
+    maneuver_decay: float = 0.5
+    init_velocity_sigma_horizontal: float = 150.0
+    init_velocity_sigma_vertical: float = 20.0
+    confirm_hits: int = 3
+    confirm_window_s: float = 35.0
+    tentative_timeout_s: float = 25.0
+    coast_timeout_s: float = 45.0
+    history_length: int = 20
+    frame_window_s: float = 1.0
+    frame_span_s: float = 12.0
+    frame_margin_s: float = 1.0
+    altitude_2d_m: float = 1000.0
+    altitude_2d_sigma_m: float = 3000.0
+
+    def __post_init__(self) -> None:
+        for name in ("gate_probability", "maneuver_gate_probability", "maneuver_nis_probability"):
+            if not 0.0 < getattr(self, name) < 1.0:
+                raise ValueError(f"{name} must be in (0, 1)")
+        if self.maneuver_gate_probability < self.gate_probability:
+            raise ValueError("maneuver_gate_probability must be >= gate_probability")
+        if self.maneuver_q_factor < 1.0 or not 0.0 <= self.maneuver_decay <= 1.0:
+            raise ValueError("maneuver_q_factor must be >= 1 and maneuver_decay in [0, 1]")
+        if self.confirm_hits < 1:
+            raise ValueError("confirm_hits must be at least 1")
+        if self.history_length < 0:
+            raise ValueError("history_length must be >= 0")
+        positive = (
+            "icao_gate_sigma",
+            "max_speed_mps",
+            "init_velocity_sigma_horizontal",
+            "init_velocity_sigma_vertical",
+            "confirm_window_s",
+            "tentative_timeout_s",
+            "coast_timeout_s",
+            "frame_window_s",
+            "frame_span_s",
+            "altitude_2d_sigma_m",
+        )
+        for name in positive:
+            value = getattr(self, name)
+            if not (value > 0.0 and math.isfinite(value)):
+                raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+        for name in ("q_horizontal", "q_vertical", "frame_margin_s"):
+            value = getattr(self, name)
+            if not (value >= 0.0 and math.isfinite(value)):
+                raise ValueError(f"{name} must be >= 0, got {value!r}")

@@ -1,0 +1,527 @@
+"""The multi-target tracker: detections in, tracks out.
+
+One frame at a time (see :mod:`dronewall.fusion.framing`)::
+
+    convert detections to positions in the tracker frame      measurements.py, buffer.py
+    delete tracks that timed out                              (TrackTable.expire_at)
+    ADS-B first: each report to the track holding its ICAO
+      address, if within the loose ICAO gate                  kalman.py
+    gate every other track against every other detection,
+      each track predicted to each detection's own time       association.py, kalman.py
+    GNN for confirmed tracks, then GNN for tentative tracks
+      with the detections left                                association.py
+    maneuver gate: a confirmed track left without a detection
+      may take one in its wider gate, with raised process
+      noise                                                   (TrackerConfig, "Maneuvers")
+    update the assigned tracks (batched; a detection older
+      than its track's last update by retrodiction)           kalman.py
+    confirm (M hits within the confirmation window)
+    start tentative tracks from detections no track took and
+      no confirmed track gated                                (single-point initiation)
+    queue messages; they are built once per process() call    output.py
+
+The state of every track lives in the arrays of :class:`~dronewall.fusion.table.TrackTable`
+(N × 6 and N × 6 × 6, tracker LocalFrame ENU), and each step above is a handful of
+array operations over all tracks and detections of the frame. An ADS-B report whose
+address another track holds never updates a track holding a different address.
+
+Output protocol: nothing for a tentative track; at confirmation, its tentative
+history (each earlier update, status "tentative", at most ``history_length``) then the
+confirmed state; then one "confirmed" message per update; at deletion one "lost"
+message with the last updated state and the time of that update. Ids are "T0001",
+"T0002", ... in order of confirmation (tracks that never confirm get none). Within a
+frame messages are in time order; a frame's messages follow the previous frame's.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dronewall.fusion.association import chi2_gate, gnn, speed_pregate
+from dronewall.fusion.buffer import DetectionBuffer, FrameData
+from dronewall.fusion.config import TrackerConfig
+from dronewall.fusion.framing import FrameAssembler
+from dronewall.fusion.geodesy import FastFrame
+from dronewall.fusion.kalman import Innovations, innovations, update
+from dronewall.fusion.measurements import MeasurementConverter
+from dronewall.fusion.motion import ConstantVelocity
+from dronewall.fusion.output import TrackMeta, TrackWriter
+from dronewall.fusion.table import HistoryEntry, TrackTable
+from dronewall.geo.frames import LocalFrame
+from dronewall.model.messages import Detection, Track
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.intp]
+Int64Array = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+_DIAG3 = (0, 1, 2)
+_BULK = 32  # convert a process() call's detections up front from this many
+
+
+class Tracker:
+    """Multi-target tracker over radar plots and position reports; see the module
+    docstring. Feed :meth:`process` with detections in time order (across calls too),
+    end with :meth:`finish`. Larger batches per call are cheaper: measurement
+    conversion and message building are batched per call."""
+
+    def __init__(self, frame: LocalFrame, config: TrackerConfig | None = None) -> None:
+        self.frame = frame
+        self.config = config = config if config is not None else TrackerConfig()
+        self._ff = FastFrame(frame)
+        self._model = ConstantVelocity(config.q_horizontal, config.q_vertical)
+        self._converter = MeasurementConverter(
+            self._ff, config.altitude_2d_m, config.altitude_2d_sigma_m
+        )
+        self._buffer = DetectionBuffer(self._converter)
+        self._frames = FrameAssembler(
+            config.frame_window_s, config.frame_span_s, config.frame_margin_s
+        )
+        self._table = TrackTable()
+        self._writer = TrackWriter(self._ff)
+        self._gamma = chi2_gate(config.gate_probability)
+        self._gamma_maneuver = chi2_gate(config.maneuver_gate_probability)
+        self._nis_high = chi2_gate(config.maneuver_nis_probability)
+        self._pregate_sigma = math.sqrt(self._gamma_maneuver)
+        self._icao_d2 = config.icao_gate_sigma**2
+        vh = config.init_velocity_sigma_horizontal**2
+        self._v0 = np.diag([vh, vh, config.init_velocity_sigma_vertical**2])
+        self._next_number = 1
+        self._next_expiry = math.inf
+        self._counts = {
+            "detections": 0,
+            "detections_used": 0,
+            "detections_unused": 0,
+            "frames": 0,
+            "adsb_icao_associations": 0,
+            "maneuver_associations": 0,
+            "tracks_initiated": 0,
+            "tracks_confirmed": 0,
+            "tracks_deleted": 0,
+            "tentative_dropped": 0,
+        }
+
+    # ------------------------------------------------------------------ public API
+
+    def process(self, detections: Iterable[Detection]) -> list[Track]:
+        """Take detections (time-ordered, across calls too); return the track messages
+        of the frames this completes."""
+        dets = detections if isinstance(detections, list) else list(detections)
+        buffer = self._buffer
+        first = buffer.base + len(buffer.dets)
+        for d in dets:
+            buffer.append(d)
+        if len(dets) >= _BULK:
+            buffer.convert()
+        push = self._frames.push
+        run = self._process_frame
+        for g, d in enumerate(dets, first):
+            closed = push(d, g)
+            if closed:
+                for idx in closed:
+                    run(idx)
+        self._counts["detections"] += len(dets)
+        self._buffer.release(self._frames.oldest(self._buffer.base + len(self._buffer.dets)))
+        return self._writer.flush()
+
+    def finish(self, time: float | None = None) -> list[Track]:
+        """Process the open frames, apply the timeouts at ``time`` (if given), then close
+        every track: confirmed ones are reported "lost", tentative ones dropped."""
+        for idx in self._frames.flush():
+            self._process_frame(idx)
+        if time is not None:
+            self._expire(time)
+            self._writer.end_frame()
+        tab = self._table
+        live = np.flatnonzero(tab.alive[: tab.n])
+        if len(live):
+            self._delete(live)
+            self._writer.end_frame()
+        tab.compact(force=True)
+        self._next_expiry = math.inf
+        self._buffer.release(self._buffer.base + len(self._buffer.dets))
+        return self._writer.flush()
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """Counters: detections seen, used (updated or started a track), unused (inside a
+        confirmed track's gate but not assigned), ignored per kind (``ignored_bearing``,
+        ``ignored_tdoa``: not used by this tracker), frames, ADS-B detections that went
+        to the track holding their address, tracks initiated, confirmed, deleted
+        (confirmed then lost), tentative tracks dropped, live tracks now."""
+        out = dict(self._counts)
+        for kind, n in self._converter.ignored.items():
+            out[f"ignored_{kind}"] = n
+        tab = self._table
+        out["tracks_live"] = int(tab.alive[: tab.n].sum())
+        out["tracks_confirmed_live"] = int(tab.confirmed[: tab.n].sum())
+        out["split_frames"] = self._frames.split_frames
+        return out
+
+    # ------------------------------------------------------------------ one frame
+
+    def _process_frame(self, idx: list[int]) -> None:
+        self._counts["frames"] += 1
+        fr = self._buffer.gather(idx)
+        m = len(fr.t)
+        if m == 0:
+            return
+        now = float(fr.t.min())
+        if now > self._next_expiry:
+            self._expire(now)
+        tab = self._table
+        n = tab.n
+        taken_c = np.zeros(m, dtype=np.bool_)
+        in_conf: BoolArray | None = None
+        if n:
+            parts: list[Innovations] = []
+            taken_r = None
+            if fr.codes is not None:
+                held = self._holders(fr)
+                if held is not None:
+                    parts.append(held)
+                    taken_c[held.cols] = True
+                    taken_r = np.zeros(n, dtype=np.bool_)
+                    taken_r[held.rows] = True
+            rest = np.flatnonzero(~taken_c) if parts else None
+            if rest is None or len(rest):
+                chosen, in_conf = self._associate(fr, rest, taken_r, n, m)
+                if chosen is not None:
+                    parts.append(chosen)
+                    taken_c[chosen.cols] = True
+            if parts:
+                self._update(Innovations.concat(parts), fr)
+        # detections no track took and no confirmed track gated start new tracks
+        blocked = taken_c if in_conf is None else taken_c | in_conf
+        free = np.flatnonzero(~blocked)
+        taken = int(taken_c.sum())
+        self._counts["detections_used"] += taken + len(free)
+        self._counts["detections_unused"] += m - taken - len(free)
+        if len(free):
+            self._initiate(free, fr)
+        self._writer.end_frame()
+        if tab.dead:
+            tab.compact()
+
+    def _holders(self, fr: FrameData) -> Innovations | None:
+        """ADS-B detections paired with the track holding their ICAO address, kept if
+        within the loose ICAO gate (one detection per track: the nearest)."""
+        codes = fr.codes
+        assert codes is not None
+        tab = self._table
+        n = tab.n
+        m = len(codes)
+        # -1 (no address) must not match -1: compare with -2 for those
+        hit = np.flatnonzero(tab.icao[:n, None] == np.where(codes >= 0, codes, -2)[None, :])
+        if not len(hit):
+            return None
+        rows, cols = np.divmod(hit, m)
+        inn = innovations(
+            self._model, tab.x, tab.p, tab.t, fr.z, fr.r, fr.t, rows, cols, tab.qscale
+        )
+        ok = inn.d2 <= self._icao_d2
+        if not ok.all():
+            inn = inn.take(np.flatnonzero(ok))
+            if not len(inn):
+                return None
+        if len(inn) > 1 and np.bincount(inn.rows).max() > 1:
+            inn = inn.take(gnn(inn.rows, inn.cols, inn.d2, inn.d2))
+        self._counts["adsb_icao_associations"] += len(inn)
+        return inn
+
+    def _associate(
+        self,
+        fr: FrameData,
+        rest: IntArray | None,
+        taken_r: BoolArray | None,
+        n: int,
+        m: int,
+    ) -> tuple[Innovations | None, BoolArray]:
+        """Gate the detections ``rest`` (all if None) against the tracks not in
+        ``taken_r``; GNN over confirmed tracks, then over tentative tracks with the
+        detections left. Returns the chosen pairs and which detections lie inside a
+        confirmed track's gate."""
+        tab = self._table
+        x, p, t = tab.x, tab.p, tab.t
+        z, r, tz = fr.z, fr.r, fr.t
+        if rest is not None:
+            z, r, tz = z.take(rest, axis=0), r.take(rest, axis=0), tz.take(rest)
+        g = self._pregate_sigma
+        pd = p[:n, _DIAG3, _DIAG3]
+        spread = g * np.sqrt(pd[:, 0] + pd[:, 1] + pd[:, 2])
+        rd = r[:, _DIAG3, _DIAG3]
+        zspread = g * np.sqrt(rd[:, 0] + rd[:, 1] + rd[:, 2])
+        rows, cols = speed_pregate(
+            x[:n, :3], t[:n], spread, z, tz, zspread, self.config.max_speed_mps
+        )
+        if rest is not None:
+            cols = rest.take(cols)
+        in_conf = np.zeros(m, dtype=np.bool_)
+        if not len(rows):
+            return None, in_conf
+        keep = None
+        if taken_r is not None:
+            keep = ~taken_r.take(rows)
+        codes = fr.codes
+        if codes is not None:
+            tc, dc = tab.icao.take(rows), codes.take(cols)
+            ok = (tc < 0) | (dc < 0) | (tc == dc)
+            keep = ok if keep is None else keep & ok
+        if keep is not None and not keep.all():
+            rows, cols = rows[keep], cols[keep]
+            if not len(rows):
+                return None, in_conf
+        inn = innovations(self._model, x, p, t, fr.z, fr.r, fr.t, rows, cols, tab.qscale)
+        d2 = inn.d2
+        gated = d2 <= self._gamma
+        confirmed = tab.confirmed.take(inn.rows)
+        in_conf[inn.cols[gated & confirmed]] = True
+        chosen = self._gnn(inn, gated, confirmed, m) if gated.any() else None
+        # maneuver gate: confirmed tracks left without a detection, detections left
+        # outside every confirmed gate
+        wide = np.flatnonzero(confirmed & ~gated & (d2 <= self._gamma_maneuver))
+        if len(wide):
+            taken_c = in_conf.copy()
+            taken_rows = np.zeros(n, dtype=np.bool_)
+            if chosen is not None:
+                taken_c[inn.cols.take(chosen)] = True
+                taken_rows[inn.rows.take(chosen)] = True
+            wide = wide[~taken_c.take(inn.cols.take(wide)) & ~taken_rows.take(inn.rows.take(wide))]
+            if len(wide):
+                wide = wide[gnn(inn.rows[wide], inn.cols[wide], d2[wide], d2[wide])]
+                man = innovations(
+                    self._model,
+                    x,
+                    p,
+                    t,
+                    fr.z,
+                    fr.r,
+                    fr.t,
+                    inn.rows[wide],
+                    inn.cols[wide],
+                    np.full(n, self.config.maneuver_q_factor),
+                )
+                man.d2 = d2[wide]  # as gated: marks the pairs as maneuvering
+                self._counts["maneuver_associations"] += len(wide)
+                parts = [man] if chosen is None else [inn.take(chosen), man]
+                return Innovations.concat(parts), in_conf
+        return (None if chosen is None else inn.take(chosen)), in_conf
+
+    def _gnn(self, inn: Innovations, gated: BoolArray, confirmed: BoolArray, m: int) -> IntArray:
+        """Indices of the chosen gated pairs: GNN over confirmed tracks, then over
+        tentative tracks with the detections left."""
+        sel = np.flatnonzero(gated)
+        rows, cols = inn.rows.take(sel), inn.cols.take(sel)
+        if len(sel) == 1 or (np.bincount(rows).max() == 1 and np.bincount(cols).max() == 1):
+            return sel  # no conflicts: every gated pair is chosen
+        logdet = np.log(inn.det)
+        cost = 0.5 * (inn.d2 + logdet)
+        miss = 0.5 * (self._gamma + logdet)
+        out = []
+        first = np.flatnonzero(gated & confirmed)
+        if len(first):
+            out.append(first[gnn(inn.rows[first], inn.cols[first], cost[first], miss[first])])
+        taken = np.zeros(m, dtype=np.bool_)
+        if out:
+            taken[inn.cols[out[0]]] = True
+        second = np.flatnonzero(gated & ~confirmed & ~taken.take(inn.cols))
+        if len(second):
+            out.append(second[gnn(inn.rows[second], inn.cols[second], cost[second], miss[second])])
+        return np.sort(np.concatenate(out)) if len(out) > 1 else out[0]
+
+    def _update(self, inn: Innovations, fr: FrameData) -> None:
+        tab = self._table
+        x_new, p_new, t_new = update(tab.x, tab.p, tab.t, fr.t, inn)
+        rows = inn.rows
+        tab.x[rows] = x_new
+        tab.p[rows] = p_new
+        tab.t[rows] = t_new
+        tab.hits[rows] += 1
+        cfg = self.config
+        tab.qscale[rows] = np.where(
+            inn.d2 > self._nis_high,
+            cfg.maneuver_q_factor,
+            np.maximum(1.0, tab.qscale.take(rows) * cfg.maneuver_decay),
+        )
+        sensors, transponder = tab.sensors, tab.transponder
+        dets = fr.dets
+        rl = rows.tolist()
+        for r, j in zip(rl, inn.cols.tolist(), strict=True):
+            d = dets[j]
+            s = sensors[r]
+            if d.sensor_id not in s:
+                sensors[r] = [*s, d.sensor_id]
+            if d.transponder is not None:
+                transponder[r] = d.transponder
+        if fr.codes is not None:
+            dc = fr.codes.take(inn.cols)
+            change = (dc >= 0) & (tab.icao.take(rows) != dc)
+            for k in np.flatnonzero(change).tolist():
+                self._hold(rl[k], int(dc[k]))
+        self._after_update(rows, rl, x_new, p_new, t_new)
+
+    def _hold(self, row: int, code: int) -> None:
+        """Give an ICAO address to a track, taking it from any other."""
+        icao = self._table.icao[: self._table.n]
+        icao[icao == code] = -1
+        icao[row] = code
+
+    def _initiate(self, free: IntArray, fr: FrameData) -> None:
+        """Single-point initiation: position from the measurement, zero velocity with
+        the configured velocity uncertainty, no position-velocity correlation."""
+        k = len(free)
+        x0 = np.zeros((k, 6))
+        x0[:, :3] = fr.z.take(free, axis=0)
+        p0 = np.zeros((k, 6, 6))
+        p0[:, :3, :3] = fr.r.take(free, axis=0)
+        p0[:, 3:, 3:] = self._v0
+        t0 = fr.t.take(free)
+        dets = [fr.dets[j] for j in free.tolist()]
+        tab = self._table
+        if fr.codes is None:
+            icao = np.full(k, -1, dtype=np.int64)
+        else:
+            # a new track holds the detection's address unless a live track does; it
+            # takes it over with its first update (``_hold``) if the reports follow it
+            icao = fr.codes.take(free)
+            icao[np.isin(icao, tab.icao[: tab.n])] = -1
+        rows = tab.add(
+            x0, p0, t0, icao, [[d.sensor_id] for d in dets], [d.transponder for d in dets]
+        )
+        self._counts["tracks_initiated"] += k
+        self._after_update(rows, rows.tolist(), x0, p0, t0)
+
+    def _after_update(
+        self, rows: IntArray, rl: list[int], x: FloatArray, p: FloatArray, t: FloatArray
+    ) -> None:
+        """Confirmation, history, expiry times and messages of rows just updated (or
+        started) to states x, p at times t."""
+        cfg = self.config
+        tab = self._table
+        was = tab.confirmed.take(rows)
+        if was.all():
+            tab.expire_at[rows] = t + cfg.coast_timeout_s
+            self._emit(rl, x, p, t)
+            return
+        born = tab.born.take(rows)
+        hits = tab.hits.take(rows)
+        newly = ~was & (hits >= cfg.confirm_hits) & (t - born <= cfg.confirm_window_s)
+        now_conf = was | newly
+        expire = np.where(
+            now_conf,
+            t + cfg.coast_timeout_s,
+            np.minimum(t + cfg.tentative_timeout_s, born + cfg.confirm_window_s),
+        )
+        tab.expire_at[rows] = expire
+        low = float(expire.min())
+        if low < self._next_expiry:
+            self._next_expiry = low
+        if newly.any():
+            self._confirm(rows, newly, t)
+        tentative = np.flatnonzero(~now_conf)
+        if len(tentative):
+            self._remember(rl, tentative, x, p, t)
+        if len(tentative) < len(rl):
+            idx = np.flatnonzero(now_conf)
+            self._emit([rl[i] for i in idx.tolist()], x[idx], p[idx], t[idx])
+
+    def _emit(self, rl: list[int], x: FloatArray, p: FloatArray, t: FloatArray) -> None:
+        """Queue "confirmed" messages for rows ``rl`` with states x, p at times t."""
+        tab = self._table
+        ids, sensors, transponder = tab.ids, tab.sensors, tab.transponder
+        born = tab.born.take(rl).tolist()
+        hits = tab.hits.take(rl).tolist()
+        self._writer.add(
+            x,
+            p,
+            t,
+            [
+                (ids[r], "confirmed", b, h, sensors[r], transponder[r])
+                for r, b, h in zip(rl, born, hits, strict=True)
+            ],
+        )
+
+    def _remember(
+        self, rl: list[int], which: IntArray, x: FloatArray, p: FloatArray, t: FloatArray
+    ) -> None:
+        """Append the new state of still-tentative rows (``which``) to their history."""
+        tab = self._table
+        keep = self.config.history_length
+        if keep == 0:
+            return
+        tl = t.tolist()
+        hits = tab.hits
+        for i in which.tolist():
+            r = rl[i]
+            h = tab.history[r]
+            h.append(
+                # x, p are fresh arrays nobody writes to later: views are safe
+                HistoryEntry(tl[i], x[i], p[i], int(hits[r]), tab.sensors[r], tab.transponder[r])
+            )
+            if len(h) > keep:
+                del h[0]
+
+    def _confirm(self, rows: IntArray, newly: BoolArray, t: FloatArray) -> None:
+        """Give ids (in time order) to newly confirmed rows and emit their history."""
+        tab = self._table
+        idx = np.flatnonzero(newly)
+        idx = idx[np.argsort(t[idx], kind="stable")]
+        for r in rows[idx].tolist():
+            tab.confirmed[r] = True
+            tid = f"T{self._next_number:04d}"
+            self._next_number += 1
+            tab.ids[r] = tid
+            hist = tab.history[r]
+            if hist:
+                self._writer.add(
+                    np.stack([h.x for h in hist]),
+                    np.stack([h.p for h in hist]),
+                    np.array([h.time for h in hist]),
+                    [
+                        (tid, "tentative", float(tab.born[r]), h.hits, h.sensors, h.transponder)
+                        for h in hist
+                    ],
+                )
+            tab.history[r] = []
+        self._counts["tracks_confirmed"] += len(idx)
+
+    # ------------------------------------------------------------------ deletion
+
+    def _expire(self, now: float) -> None:
+        """Delete the tracks whose expiry time is before ``now``."""
+        tab = self._table
+        n = tab.n
+        if n:
+            dead = np.flatnonzero(tab.expire_at[:n] < now)
+            if len(dead):
+                self._delete(dead)
+        self._next_expiry = float(tab.expire_at[:n].min()) if n else math.inf
+
+    def _delete(self, rows: IntArray) -> None:
+        """Kill rows; confirmed ones are reported lost (last updated state)."""
+        tab = self._table
+        lost = rows[tab.confirmed.take(rows)]
+        if len(lost):
+            meta: list[TrackMeta] = []
+            for r in lost.tolist():
+                meta.append(
+                    (
+                        tab.ids[r],
+                        "lost",
+                        float(tab.born[r]),
+                        int(tab.hits[r]),
+                        tab.sensors[r],
+                        tab.transponder[r],
+                    )
+                )
+            self._writer.add(tab.x[lost], tab.p[lost], tab.t[lost], meta)
+        self._counts["tracks_deleted"] += len(lost)
+        self._counts["tentative_dropped"] += len(rows) - len(lost)
+        tab.kill(rows)
+
+
+__all__ = ["Tracker", "TrackerConfig"]
