@@ -73,8 +73,8 @@ class TrackerConfig:
     maneuver_decay: float = 0.5
     init_velocity_sigma_horizontal: float = 150.0
     init_velocity_sigma_vertical: float = 20.0
-    confirm_hits: int = 3
-    confirm_window_s: float = 35.0
+    confirm_hits: int = 4
+    confirm_window_s: float = 45.0
     tentative_timeout_s: float = 25.0
     coast_timeout_s: float = 45.0
     history_length: int = 20
