@@ -62,6 +62,9 @@ COUNTRY_NAMES = {
 # BLR holds Sankovo-Medvezhye (Russia), SRB holds Sastavci (Bosnia and Herzegovina,
 # which is not in the extract, so it stays a hole).
 EXCLAVE_OWNERS = {"BLR": "RUS", "SRB": "BIH"}
+# Where the source gives an area to two states, the internationally recognised one keeps
+# it: (loser, winner). Crimea and its territorial sea are Ukraine's (UN GA res. 68/262).
+RECOGNISED_OVERLAPS = [("RUS", "UKR")]
 
 BORDERS_SOURCE = "borders-maritime.geojson"
 ATTRIBUTION_BORDERS = "(c) OpenStreetMap contributors, ODbL 1.0"
@@ -222,6 +225,12 @@ def extract_borders(src: dict[str, Any], tolerance_m: float) -> dict[str, Any]:
     for i, key in enumerate(keys):
         if key in extra:
             geoms[i] = shapely.union_all([geoms[i], *extra[key]])
+    for loser, winner in RECOGNISED_OVERLAPS:
+        won = shapely.union_all([g for (iso, _), g in zip(keys, geoms, strict=True)
+                                 if iso == winner])
+        for i, (iso, _region) in enumerate(keys):
+            if iso == loser and geoms[i].intersects(won):
+                geoms[i] = shapely.make_valid(geoms[i]).difference(shapely.make_valid(won))
     out = []
     for (iso, region), geom in zip(keys, geoms, strict=True):
         if not geom.is_valid:

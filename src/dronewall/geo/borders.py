@@ -5,10 +5,10 @@ ODbL; places and airports are Natural Earth) once, with ``importlib.resources`` 
 works from a wheel or a zip. Geometries are in lon/lat degrees. Neighbouring countries
 were simplified independently (50 m tolerance), so along a land border there are slivers
 up to about twice that wide that are in both or in neither. The source itself gives some
-places to two states: Crimea with its territorial sea (RUS and UKR, ~44 800 km2), a
-wedge of the Beaufort Sea (CAN and USA, ~110 km2), patches of the NOR/SWE (~17 km2) and
-FIN/RUS (~3 km2) borders. :func:`country_at` answers the first in file order for any
-overlap (so RUS for Crimea); both national-airspace zones contain it.
+places to two states; the extract gives Crimea and its territorial sea to Ukraine alone
+(the recognised border, UN GA res. 68/262). Small overlaps remain: a wedge of the
+Beaufort Sea (CAN and USA, ~110 km2), patches of the NOR/SWE (~17 km2) and FIN/RUS
+(~3 km2) borders; :func:`country_at` answers the first in file order there.
 """
 
 from __future__ import annotations
