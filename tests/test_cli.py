@@ -53,7 +53,7 @@ def test_report_from_store_equals_live_report(romania):
 
 
 def test_replay_verifies_chain_and_rederives_events(romania):
-    out, rep = romania
+    out, _ = romania
     proc = run("replay", str(out / "run.sqlite"))
     assert "chain intact" in proc.stdout
     assert "identical" in proc.stdout
