@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from dronewall.eval.gospa import interpolate, track_paths, truth_paths
-from dronewall.geo.frames import LocalFrame
+from dronewall.geo.frames import LocalFrame, geodesic_distance
 from dronewall.model import Event, Track, TruthState
 
 DEFAULT_GATE_M = 5000.0
@@ -119,6 +119,7 @@ def compare(
             match_d[i], match_t[j] = j, i
     rows: list[dict[str, Any]] = []
     errors: list[float] = []
+    point_errors: list[float] = []
     n_false = n_dup = 0
     for i, d in enumerate(detected):
         row: dict[str, Any] = {
@@ -126,12 +127,17 @@ def compare(
             "truth_id": track_truth.get(d.track_id),
             "entry_error_s": None,
             "inside_error_s": None,
+            "entry_point_error_m": None,
             "verdict": "",
         }
         if i in match_d:
             t = truth[match_d[i]]
             row["entry_error_s"] = d.entry_time - t.entry_time
             row["inside_error_s"] = d.seconds_inside - t.seconds_inside
+            if d.entry_observed:
+                row["entry_point_error_m"] = float(
+                    geodesic_distance(d.entry_lat, d.entry_lon, t.entry_lat, t.entry_lon))
+                point_errors.append(row["entry_point_error_m"])
             row["truth_end_reason"] = t.end_reason
             row["verdict"] = "detected"
             errors.append(abs(d.entry_time - t.entry_time))
@@ -156,5 +162,6 @@ def compare(
         "duplicates": n_dup,
         "median_entry_error_s": statistics.median(errors) if errors else None,
         "max_entry_error_s": max(errors) if errors else None,
+        "median_entry_point_error_m": statistics.median(point_errors) if point_errors else None,
     }
     return IncursionComparison(rows, missed, summary)

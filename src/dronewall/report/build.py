@@ -87,6 +87,7 @@ def build_report(run: RunData) -> dict[str, Any]:
                 else None,
                 "entry_error_s": _r(row["entry_error_s"]),
                 "inside_error_s": _r(row["inside_error_s"]),
+            "entry_point_error_m": _r(row["entry_point_error_m"], 0),
                 "verdict": row["verdict"],
             }
         )
@@ -144,6 +145,7 @@ def build_report(run: RunData) -> dict[str, Any]:
         **cmp.summary,
         "median_entry_error_s": _r(cmp.summary["median_entry_error_s"]),
         "max_entry_error_s": _r(cmp.summary["max_entry_error_s"]),
+        "median_entry_point_error_m": _r(cmp.summary["median_entry_point_error_m"], 0),
         "gospa_mean": _r(g["gospa_mean"]),
         "gospa_localisation_mean": _r(g["localisation"]),
         "gospa_missed_mean": _r(g["missed"]),
