@@ -1,6 +1,6 @@
 """The embedded mode: one process runs a scenario end to end, faster than real time.
 
-    simulator --detections--> tracker --tracks--> airspace monitor --events-->
+    simulator --detections--> tracker + classifier --tracks--> airspace monitor --events-->
                       \\_____________ every message ______________/--> store
 
 Stages are plain objects joined by the in-process bus; the store subscribes to every
@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 import dronewall
+from dronewall.airspace.classify import KinematicClassifier
 from dronewall.airspace.monitor import AirspaceMonitor
 from dronewall.bus import Bus
 from dronewall.eval.truth import truth_events
@@ -114,8 +115,12 @@ def run_scenario(
     bus.subscribe("*", run.collect)
 
     tracker = Tracker(frame)
+    classifier = KinematicClassifier()
     monitor = AirspaceMonitor(zones, watch)
-    bus.subscribe("detections", lambda _t, dets: bus.publish("tracks", tracker.process(dets)))
+    bus.subscribe(
+        "detections",
+        lambda _t, dets: bus.publish("tracks", classifier.process(tracker.process(dets))),
+    )
     bus.subscribe("tracks", lambda _t, trs: bus.publish("events", monitor.process(trs)))
 
     bus.publish("sensors", sim.sensors)
@@ -140,7 +145,7 @@ def run_scenario(
         t = t_next
         if progress:
             progress(t - sim.start, total)
-    bus.publish("events", monitor.process(tracker.finish(sim.end)))
+    bus.publish("tracks", classifier.process(tracker.finish(sim.end)))
     bus.publish("events", monitor.finish(sim.end))
 
     reference = truth_events(sim.truth_states(1.0), zones, watch, sim.end)

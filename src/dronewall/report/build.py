@@ -7,7 +7,7 @@ The object's keys are documented in the README ("Machine-readable output").
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 from dronewall.eval.gospa import gospa_timeline
@@ -60,6 +60,11 @@ def build_report(run: RunData) -> dict[str, Any]:
     timeline = gospa_timeline(run.truth, run.tracks, frame, meta["start"], meta["end"])
     g = timeline.mean()
     target_info = meta.get("target_info", {})
+    labels: dict[str, Counter[str]] = defaultdict(Counter)
+    for tr in run.tracks:
+        if tr.status != "tentative" and tr.class_label and tr.class_label != "unknown":
+            labels[tr.id][tr.class_label] += 1
+    track_class = {tid: c.most_common(1)[0][0] for tid, c in labels.items()}
 
     incursions = []
     for row in cmp.rows:
@@ -67,7 +72,7 @@ def build_report(run: RunData) -> dict[str, Any]:
         incursions.append(
             {
                 "track_id": row["track_id"],
-                "classification": None,  # the tracker classifies nothing yet (issue: identify)
+                "classification": track_class.get(row["track_id"]),
                 "country": row["country"],
                 "country_name": country_name(row["country"]),
                 "entry_time": iso(row["entry_time"]),
@@ -123,6 +128,8 @@ def build_report(run: RunData) -> dict[str, Any]:
     truth_adiz = adiz_records(run.truth_events)
     for rec in adiz:
         rec["truth_id"] = track_truth.get(rec["track_id"] or "")
+    for rec in adiz:
+        rec["classification"] = track_class.get(rec["track_id"] or "")
     adiz_events = [
         {
             **rec,

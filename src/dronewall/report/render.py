@@ -95,47 +95,41 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     return lines
 
 
-TERMINAL_COLUMNS = (
-    "Track",
-    "Ctry",
-    "Entry",
-    "From",
-    "Exit",
-    "Inside",
-    "Depth",
-    "Truth",
-    "Fate",
-    "dEntry",
-    "Verdict",
-)
+TERMINAL_COLUMNS = ("Track", "Class", "Ctry", "Entry", "From", "Exit", "Inside", "Depth",
+                    "Truth", "dEntry", "Verdict")  # fmt: skip
+SHORT_CLASS = {
+    "slow UAV": "slow UAV",
+    "fast UAV / light aircraft": "fast UAV",
+    "cruise missile / jet UAV": "CM/jetUAV",
+    "fast aircraft": "fast a/c",
+    "cooperative aircraft": "coop a/c",
+    "hovering / very slow": "hover",
+    "high slow flyer": "high slow",
+}
+SHORT_ORIGIN = {"international": "intl", None: "-"}
+SHORT_VERDICT = {"detected": "ok", "duplicate": "dup", "false": "FALSE"}
+
+
+def _short_class(label: str | None) -> str:
+    return SHORT_CLASS.get(label or "", "?")
 
 
 def terminal_rows(report: dict[str, Any]) -> list[list[str]]:
     """The table's essential columns, narrow enough for an 80-column terminal."""
     rows = []
     for r in report["incursions"]:
-        exit_ = (
-            _t(r["exit_time"])
-            if r["exit_time"]
-            else "lost " + _t(r["end_time"])[:5]
-            if r["end_reason"] == "track_lost"
-            else "inside"
-        )
-        rows.append(
-            [
-                r["track_id"],
-                r["country"],
-                _t(r["entry_time"]),
-                r["entry_from"] or "-",
-                exit_,
-                hms(r["seconds_inside"]),
-                _num(r["max_depth_km"], "{:.0f}"),
-                r["truth_id"] or "-",
-                r["truth_fate"] or "-",
-                _num(r["entry_error_s"]),
-                r["verdict"],
-            ]
-        )
+        if r["exit_time"]:
+            exit_ = _t(r["exit_time"])
+        elif r["end_reason"] == "track_lost":
+            exit_ = "lost " + _t(r["end_time"])[:5]
+        else:
+            exit_ = "inside"
+        rows.append([
+            r["track_id"], _short_class(r["classification"]), r["country"],
+            _t(r["entry_time"]), SHORT_ORIGIN.get(r["entry_from"], r["entry_from"]), exit_,
+            hms(r["seconds_inside"]), _num(r["max_depth_km"], "{:.0f}"), r["truth_id"] or "-",
+            _num(r["entry_error_s"]), SHORT_VERDICT.get(r["verdict"], r["verdict"]),
+        ])  # fmt: skip
     return rows
 
 
@@ -152,13 +146,14 @@ def print_report(report: dict[str, Any], console: Console | None = None) -> None
     for c in TERMINAL_COLUMNS:
         table.add_column(c, no_wrap=True)
     for row in terminal_rows(report):
-        style = "red" if row[-1] == "false" else "yellow" if row[-1] == "duplicate" else None
+        style = "red" if row[-1] == "FALSE" else "yellow" if row[-1] == "dup" else None
         table.add_row(*row, style=style)
     console.print(table)
     console.print(
         "Times UTC; Inside h:mm:ss; Depth km from the border crossed; dEntry: entry "
-        "time error (s) against the truth; 'lost': the track ended inside. Entry points: "
-        "report.md / report.html.",
+        "time error (s) against the truth; 'lost': the track ended inside; Verdict: ok = a "
+        "true incursion, dup = a second track of one, FALSE = none. Entry points, truth "
+        "fates: report.md / report.html.",
         style="dim",
     )
     if report["missed_incursions"]:
@@ -176,11 +171,12 @@ def print_report(report: dict[str, Any], console: Console | None = None) -> None
             box=None,
             padding=(0, 1, 0, 0),
         )
-        for c in ("Track", "Zone", "Entry UTC", "Exit", "Inside", "Truth"):
+        for c in ("Track", "Class", "Zone", "Entry UTC", "Exit", "Inside", "Truth"):
             adiz.add_column(c, no_wrap=True)
         for a in report["adiz_events"]:
             adiz.add_row(
                 a["track_id"],
+                _short_class(a.get("classification")),
                 a["zone"],
                 _t(a["entry_time"]),
                 _t(a["exit_time"]) if a["exit_time"] else "still inside",
