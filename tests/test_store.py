@@ -100,3 +100,12 @@ def test_corrupt_message_is_named_by_seq(tmp_path):
     conn.close()
     with RunStore.open(path) as store, pytest.raises(StoreError, match="seq 2"):
         list(store.messages())
+
+
+def test_a_closed_run_is_one_file(tmp_path):
+    path = tmp_path / "run.sqlite"
+    with RunStore.create(path) as store:
+        store.append("events", [ev(0)])
+    with RunStore.open(path) as store:
+        assert store.count() == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.sqlite"]

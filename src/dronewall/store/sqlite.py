@@ -91,7 +91,9 @@ class RunStore:
     def close(self) -> None:
         if self._writable:
             self.flush()
+            # WAL while writing (fast appends); a finished run is one self-contained file.
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._conn.execute("PRAGMA journal_mode=DELETE")
         self._conn.close()
 
     def __enter__(self) -> RunStore:
