@@ -53,24 +53,27 @@ def enu_rotation(lat: ArrayLike, lon: ArrayLike) -> FloatArray:
     return r
 
 
+def _geodesic_inverse(
+    lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """Forward azimuth (deg) and distance (m) of the geodesics from 1 to 2, broadcast."""
+    a1, o1, a2, o2 = np.broadcast_arrays(*(np.asarray(x, float) for x in (lat1, lon1, lat2, lon2)))
+    az, _, dist = GEOD.inv(o1, a1, o2, a2)
+    return np.asarray(az, dtype=np.float64), np.asarray(dist, dtype=np.float64)
+
+
 def geodesic_distance(
     lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike
 ) -> FloatArray:
     """Geodesic distance (m) on the WGS84 ellipsoid, vectorised."""
-    a1, a2 = np.broadcast_arrays(np.asarray(lat1, float), np.asarray(lat2, float))
-    o1, o2 = np.broadcast_arrays(np.asarray(lon1, float), np.asarray(lon2, float))
-    _, _, dist = GEOD.inv(o1, a1, o2, a2)
-    return np.asarray(dist, dtype=np.float64)
+    return _geodesic_inverse(lat1, lon1, lat2, lon2)[1]
 
 
 def geodesic_azimuth(
     lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike
 ) -> FloatArray:
     """Forward azimuth (deg clockwise from north) of the geodesic from 1 to 2."""
-    a1, a2 = np.broadcast_arrays(np.asarray(lat1, float), np.asarray(lat2, float))
-    o1, o2 = np.broadcast_arrays(np.asarray(lon1, float), np.asarray(lon2, float))
-    az, _, _ = GEOD.inv(o1, a1, o2, a2)
-    return np.asarray(az, dtype=np.float64) % 360.0
+    return _geodesic_inverse(lat1, lon1, lat2, lon2)[0] % 360.0
 
 
 @dataclass(frozen=True)
