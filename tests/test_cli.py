@@ -154,3 +154,16 @@ def test_scenarios_lists_the_builtins():
     out = run("scenarios").stdout
     for name in ("poland-2025-09-10", "estonia-2025-09-19", "romania-2025-09-13", "alaska-adiz"):
         assert name in out
+
+
+def test_export_then_validate_message_file(romania, tmp_path):
+    out, _ = romania
+    jsonl = tmp_path / "run.jsonl"
+    run("export", str(out / "run.sqlite"), "-t", "detections", "-t", "tracks", "-o", str(jsonl))
+    proc = run("validate", str(jsonl))
+    assert "valid" in proc.stdout and "detection" in proc.stdout and "track" in proc.stdout
+    lines = jsonl.read_text().splitlines()
+    lines[2] = lines[2].replace('"sensor_id":', '"sensor":', 1)
+    jsonl.write_text("\n".join(lines) + "\n")
+    proc = run("validate", str(jsonl), check=False)
+    assert proc.returncode == 2 and f"{jsonl}:3:" in proc.stderr, proc.stderr

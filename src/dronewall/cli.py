@@ -2,7 +2,8 @@
 
     dronewall demo [--scenario NAME|FILE] [--out DIR] [--headless] [--json]
     dronewall scenarios
-    dronewall validate FILE
+    dronewall validate FILE                      (scenario YAML or message .jsonl)
+    dronewall export RUN.sqlite [--topic T] [-o FILE.jsonl]
     dronewall replay RUN.sqlite [--speed X] [--verify/--no-verify]
     dronewall report RUN.sqlite [--json] [--out DIR]
 
@@ -167,18 +168,60 @@ def scenarios() -> None:
 
 
 @main.command()
-@click.argument("scenario")
-def validate(scenario: str) -> None:
-    """Check a scenario file (or built-in name) and summarise it."""
-    scn = _load(scenario)
+@click.argument("file")
+def validate(file: str) -> None:
+    """Check a scenario (YAML file or built-in name) or a message file (.jsonl).
+
+    A message file holds one JSON message per line (see `dronewall export`); its times must
+    not go backwards."""
+    if file.endswith((".jsonl", ".ndjson")):
+        from collections import Counter
+
+        from dronewall.model.jsonl import MessageFileError, read_messages
+
+        try:
+            counts = Counter(type(m).__struct_config__.tag for m in read_messages(
+                file, time_ordered=True))
+        except MessageFileError as exc:
+            raise BadInput(str(exc)) from None
+        click.echo(f"{file}: valid. " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+        return
+    scn = _load(file)
     kinds: dict[str, int] = {}
     for s in scn.sensors:
-        kinds[type(s).__struct_config__.tag] = kinds.get(type(s).__struct_config__.tag, 0) + 1
+        tag = str(type(s).__struct_config__.tag)
+        kinds[tag] = kinds.get(tag, 0) + 1
     click.echo(
         f"{scn.name}: valid. {len(scn.targets)} targets, sensors "
         + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
         + f", watching {', '.join(scn.watch)}, {scn.start} to {scn.end}"
     )
+
+
+@main.command()
+@click.argument("store_file", type=click.Path(path_type=Path))
+@click.option("--topic", "-t", "topics", multiple=True,
+              help="Only these topics (repeatable): detections, tracks, events, sensors, "
+                   "zones, truth.states, truth.events. Default: all.")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+              help="Write here instead of stdout.")
+def export(store_file: Path, topics: tuple[str, ...], output: Path | None) -> None:
+    """Write a stored run's messages as JSON Lines (one message per line), in order."""
+    from dronewall.model.jsonl import write_messages
+
+    store = _open_store(store_file)
+    try:
+        msgs = (m for _seq, _topic, m in store.messages(list(topics) or None))
+        if output:
+            tmp = output.with_name(output.name + ".tmp")
+            with tmp.open("wb") as fh:
+                n = write_messages(msgs, fh)
+            tmp.replace(output)
+            err_console.print(f"{n} messages written to {output}")
+        else:
+            write_messages(msgs, sys.stdout.buffer)
+    finally:
+        store.close()
 
 
 @main.command()
