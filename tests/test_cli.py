@@ -42,7 +42,7 @@ def test_demo_json_object(romania):
         assert key in inc
     assert inc["entry_time"].endswith("Z")
     assert {p.name for p in out.iterdir()} >= {"report.json", "report.md", "report.html",
-                                               "map.png", "run.sqlite"}
+                                               "map.png", "timeline.png", "run.sqlite"}
     assert json.loads((out / "report.json").read_text()) == rep
 
 

@@ -14,9 +14,12 @@ from typing import Any
 
 import numpy as np
 
+from dronewall.eval.gospa import gospa_timeline
+from dronewall.geo.frames import LocalFrame
 from dronewall.pipeline import RunData
 from dronewall.report.map import render_map
 from dronewall.report.render import html_page, markdown
+from dronewall.report.timeline import render_timeline
 
 
 def _atomic_write(path: Path, data: str | bytes) -> None:
@@ -46,7 +49,8 @@ def paths_lonlat(run: RunData) -> tuple[dict[str, np.ndarray], dict[str, np.ndar
 def write_outputs(
     report: dict[str, Any], run: RunData, out_dir: Path, *, with_map: bool = True
 ) -> dict[str, Path]:
-    """Write report.json, report.md, report.html and map.png; return their paths."""
+    """Write report.json, report.md, report.html, map.png and timeline.png; return their
+    paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     map_path = out_dir / "map.png"
@@ -72,10 +76,17 @@ def write_outputs(
         )
         os.replace(tmp, map_path)
         written["map"] = map_path
+        frame = LocalFrame(*run.meta["frame_origin"])
+        timeline = gospa_timeline(run.truth, run.tracks, frame, run.meta["start"],
+                                  run.meta["end"], step_s=report["gospa"]["step_s"])
+        tmp = out_dir / "timeline.tmp.png"
+        render_timeline(tmp, report, timeline)
+        os.replace(tmp, out_dir / "timeline.png")
+        written["timeline"] = out_dir / "timeline.png"
     files = {
         "json": ("report.json", json.dumps(report, indent=2, sort_keys=False) + "\n"),
-        "markdown": ("report.md", markdown(report, "map.png" if with_map else None)),
-        "html": ("report.html", html_page(report, map_path if with_map else None)),
+        "markdown": ("report.md", markdown(report, [p.name for p in written.values()])),
+        "html": ("report.html", html_page(report, list(written.values()))),
     }
     for key, (name, text) in files.items():
         _atomic_write(out_dir / name, text)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import html
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -189,11 +190,10 @@ def print_report(report: dict[str, Any], console: Console | None = None) -> None
         console.print(line, highlight=False)
 
 
-def markdown(report: dict[str, Any], map_name: str | None = "map.png") -> str:
+def markdown(report: dict[str, Any], images: Sequence[str] = ("map.png", "timeline.png")) -> str:
     out = [f"# {report['title']}", ""]
     out += [f"- {line}" for line in summary_lines(report)] + [""]
-    if map_name:
-        out += [f"![Map of the incident]({map_name})", ""]
+    out += [f"![{Path(name).stem}]({name})" for name in images] + [""]
     out += [
         "## Incursions detected",
         "",
@@ -237,12 +237,15 @@ def markdown(report: dict[str, Any], map_name: str | None = "map.png") -> str:
     return "\n".join(out) + "\n"
 
 
-def html_page(report: dict[str, Any], map_png: Path | None) -> str:
+def html_page(report: dict[str, Any], images: Sequence[Path] = ()) -> str:
+    """One self-contained page: the pictures are embedded, nothing is fetched."""
     esc = html.escape
-    img = ""
-    if map_png and map_png.exists():
-        data = base64.b64encode(map_png.read_bytes()).decode()
-        img = f'<img alt="map" src="data:image/png;base64,{data}" style="max-width:100%">'
+    img = "".join(
+        f'<p><img alt="{esc(p.stem)}" style="max-width:100%" '
+        f'src="data:image/png;base64,{base64.b64encode(p.read_bytes()).decode()}"></p>'
+        for p in images
+        if p.exists()
+    )
     head = "".join(f"<th>{esc(c)}</th>" for c in COLUMNS)
     body = "".join(
         f'<tr class="{esc(r[-1])}">' + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>"
