@@ -4,6 +4,7 @@
     dronewall scenarios
     dronewall validate FILE                      (scenario YAML or message .jsonl)
     dronewall export RUN.sqlite [--topic T] [-o FILE.jsonl]
+    dronewall convert --from FMT --to FMT IN OUT
     dronewall replay RUN.sqlite [--speed X] [--verify/--no-verify]
     dronewall report RUN.sqlite [--json] [--out DIR]
 
@@ -222,6 +223,44 @@ def export(store_file: Path, topics: tuple[str, ...], output: Path | None) -> No
             write_messages(msgs, sys.stdout.buffer)
     finally:
         store.close()
+
+
+@main.command()
+@click.option("--from", "src_format", required=True, help="Input format (see below).")
+@click.option("--to", "dst_format", required=True, help="Output format (see below).")
+@click.option("--sensor-id", default="convert", show_default=True,
+              help="Sensor id given to decoded detections.")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="A format option (repeatable), e.g. --set sac_sic=0/1.")
+@click.argument("src", required=False)
+@click.argument("dst", required=False)
+def convert(src_format: str, dst_format: str, sensor_id: str, settings: tuple[str, ...],
+            src: str | None, dst: str | None) -> None:
+    """Convert SRC into DST between formats (`-` for stdin/stdout).
+
+    `dronewall convert --from list --to list` lists the formats."""
+    from dronewall.interop.convert import READERS, WRITERS, ConvertError, ConvertOptions
+    from dronewall.interop.convert import convert as run_convert
+
+    if src_format == "list" or dst_format == "list":
+        click.echo("from: " + ", ".join(sorted(READERS)))
+        click.echo("to:   " + ", ".join(sorted(WRITERS)))
+        return
+    if src is None or dst is None:
+        raise click.UsageError("give SRC and DST (`-` for stdin/stdout)")
+    values = {}
+    for item in settings:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise BadInput(f"--set {item!r}: expected KEY=VALUE")
+        values[key] = value
+    options = ConvertOptions(sensor_id=sensor_id, values=values)
+    try:
+        n = run_convert(src_format, dst_format, src, dst, options)
+    except ConvertError as exc:
+        raise BadInput(f"{src}: {exc}") from None
+    counts = ", ".join(f"{v} {k}" for k, v in sorted(options.counters.items()))
+    err_console.print(f"{n} messages written" + (f" ({counts})" if counts else ""))
 
 
 @main.command()
