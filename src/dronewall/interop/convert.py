@@ -42,9 +42,13 @@ class ConvertOptions:
 # format name -> "module:function" (imported lazily), and the extra that provides it
 READERS: dict[str, tuple[str, str | None]] = {
     "jsonl": ("dronewall.interop.convert:read_jsonl", None),
+    "sapient": ("dronewall.interop.sapient.stream:read_sapient", "sapient"),
 }
 WRITERS: dict[str, tuple[str, str | None]] = {
     "jsonl": ("dronewall.interop.convert:write_jsonl", None),
+    "sapient": ("dronewall.interop.sapient.stream:write_sapient", "sapient"),
+    "geojson": ("dronewall.interop.geojson:write_geojson", None),
+    "kml": ("dronewall.interop.kml:write_kml", "kml"),
 }
 
 
