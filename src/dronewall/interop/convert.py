@@ -43,6 +43,9 @@ class ConvertOptions:
 READERS: dict[str, tuple[str, str | None]] = {
     "jsonl": ("dronewall.interop.convert:read_jsonl", None),
     "sapient": ("dronewall.interop.sapient.stream:read_sapient", "sapient"),
+    "beast": ("dronewall.interop.adsb.convert:read_beast", "adsb"),
+    "sbs": ("dronewall.interop.adsb.convert:read_sbs", "adsb"),
+    "modes-hex": ("dronewall.interop.adsb.convert:read_modes_hex", "adsb"),
 }
 WRITERS: dict[str, tuple[str, str | None]] = {
     "jsonl": ("dronewall.interop.convert:write_jsonl", None),
@@ -88,6 +91,10 @@ def _resolve(table: dict[str, tuple[str, str | None]], name: str, role: str) -> 
 
 @contextmanager
 def _open(path: str, mode: str) -> Iterator[IO[bytes]]:
+    if path.startswith("tcp://") and "r" in mode:  # a live feed, e.g. dump1090's port 30005
+        with _tcp(path) as fh:
+            yield fh
+        return
     if path == "-":
         yield sys.stdin.buffer if "r" in mode else sys.stdout.buffer
         return
@@ -104,6 +111,24 @@ def _open(path: str, mode: str) -> Iterator[IO[bytes]]:
     with tmp.open("wb") as out:
         yield out
     tmp.replace(p)
+
+
+@contextmanager
+def _tcp(url: str) -> Iterator[IO[bytes]]:
+    import socket
+    from urllib.parse import urlsplit
+
+    u = urlsplit(url)
+    if not u.hostname or u.port is None:
+        raise ConvertError(f"{url!r}: give tcp://host:port")
+    try:
+        sock = socket.create_connection((u.hostname, u.port), timeout=10)
+    except OSError as exc:
+        raise ConvertError(f"{url}: {exc.strerror or exc}") from None
+    with sock:
+        sock.settimeout(None)
+        with sock.makefile("rb") as fh:
+            yield fh
 
 
 def convert(src_format: str, dst_format: str, src: str, dst: str,
