@@ -261,6 +261,8 @@ def convert(src_format: str, dst_format: str, sensor_id: str, settings: tuple[st
         raise BadInput(f"{src}: {exc}") from None
     counts = ", ".join(f"{v} {k}" for k, v in sorted(options.counters.items()))
     err_console.print(f"{n} messages written" + (f" ({counts})" if counts else ""))
+    for note in dict.fromkeys(options.notes):  # each distinct reason once
+        err_console.print(f"[yellow]skipped:[/yellow] {note}", highlight=False)
 
 
 @main.command()

@@ -34,6 +34,7 @@ class ConvertOptions:
     sensor_id: str = "convert"
     values: dict[str, str] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # first examples of what was skipped
 
     def get(self, key: str, default: str | None = None) -> str | None:
         return self.values.get(key, default)
@@ -46,12 +47,14 @@ READERS: dict[str, tuple[str, str | None]] = {
     "beast": ("dronewall.interop.adsb.convert:read_beast", "adsb"),
     "sbs": ("dronewall.interop.adsb.convert:read_sbs", "adsb"),
     "modes-hex": ("dronewall.interop.adsb.convert:read_modes_hex", "adsb"),
+    "asterix": ("dronewall.interop.asterix.convert:read_asterix", "asterix"),
 }
 WRITERS: dict[str, tuple[str, str | None]] = {
     "jsonl": ("dronewall.interop.convert:write_jsonl", None),
     "sapient": ("dronewall.interop.sapient.stream:write_sapient", "sapient"),
     "geojson": ("dronewall.interop.geojson:write_geojson", None),
     "kml": ("dronewall.interop.kml:write_kml", "kml"),
+    "asterix062": ("dronewall.interop.asterix.convert:write_asterix062", None),
 }
 
 
@@ -137,5 +140,10 @@ def convert(src_format: str, dst_format: str, src: str, dst: str,
     options = options or ConvertOptions()
     reader = _resolve(READERS, src_format, "input")
     writer = _resolve(WRITERS, dst_format, "output")
+    if src.startswith("udp://") and src_format == "asterix":  # datagrams, not a byte stream
+        from dronewall.interop.asterix.convert import read_asterix_url
+
+        with _open(dst, "w") as fout:
+            return int(writer(read_asterix_url(src, options), fout, options))
     with _open(src, "r") as fin, _open(dst, "w") as fout:
         return int(writer(reader(fin, options), fout, options))
