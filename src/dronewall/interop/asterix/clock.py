@@ -35,7 +35,8 @@ class TodClock:
         if ref is None:
             if self._midnight is None:
                 raise TimeOfDayError(
-                    "ASTERIX carries only the time of day: give the date (UTC) of the recording (--set date=YYYY-MM-DD)"
+                    "ASTERIX carries only the time of day: give the date (UTC) of the "
+                    "recording (--set date=YYYY-MM-DD)"
                 )
             t = self._midnight + tod
         else:
