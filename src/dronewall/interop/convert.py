@@ -55,6 +55,8 @@ WRITERS: dict[str, tuple[str, str | None]] = {
     "geojson": ("dronewall.interop.geojson:write_geojson", None),
     "kml": ("dronewall.interop.kml:write_kml", "kml"),
     "asterix062": ("dronewall.interop.asterix.convert:write_asterix062", None),
+    "cot": ("dronewall.interop.cot.convert:write_cot_xml", None),
+    "cot-proto": ("dronewall.interop.cot.convert:write_cot_proto", "tak"),
 }
 
 

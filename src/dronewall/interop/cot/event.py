@@ -21,8 +21,9 @@ Layout of one event, as TAK clients and servers exchange it::
   ``ce`` circular and ``le`` linear (vertical) error (m), one-sigma; ``9999999`` means
   unknown.
 
-We write with the stdlib ElementTree (it escapes text and attributes) and parse with it
-too; any malformed input raises :class:`CotError` naming what is wrong.
+We write with the stdlib's XML escaping (characters XML 1.0 cannot carry become U+FFFD)
+and parse with its ElementTree (expat); malformed input raises :class:`CotError`
+naming what is wrong.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from xml.sax.saxutils import escape, quoteattr
 
 UNKNOWN_ERROR = 9999999.0  # CoT's "unknown" for hae/ce/le
 
@@ -83,6 +85,11 @@ def parse_cot_time(text: str) -> float:
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
+# Line ends and tabs in attribute values would be normalised to spaces by a parser.
+_ATTR_ENTITIES = {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+_TEXT_ENTITIES = {"\r": "&#13;"}
+
+
 def xml_text(s: str) -> str:
     """``s`` with characters XML 1.0 forbids replaced by U+FFFD, so output always parses."""
     return _NOT_XML.sub("\ufffd", s)
@@ -92,48 +99,41 @@ def _num(x: float) -> str:
     return repr(float(x))  # shortest text that reads back to the same double
 
 
-def to_element(ev: CotEvent) -> ET.Element:
-    """The ``<event>`` element of a CoT event."""
-    root = ET.Element(
-        "event",
-        {
-            "version": "2.0",
-            "uid": xml_text(ev.uid),
-            "type": xml_text(ev.type),
-            "how": xml_text(ev.how),
-            "time": cot_time(ev.time),
-            "start": cot_time(ev.start),
-            "stale": cot_time(ev.stale),
-        },
-    )
-    ET.SubElement(
-        root,
-        "point",
-        {"lat": _num(ev.lat), "lon": _num(ev.lon), "hae": _num(ev.hae),
-         "ce": _num(ev.ce), "le": _num(ev.le)},
-    )
-    detail = ET.SubElement(root, "detail")
-    if ev.callsign is not None:
-        ET.SubElement(detail, "contact", {"callsign": xml_text(ev.callsign)})
-    if ev.course is not None or ev.speed is not None:
-        ET.SubElement(
-            detail, "track",
-            {"course": _num(ev.course or 0.0), "speed": _num(ev.speed or 0.0)},
-        )
-    if ev.remarks is not None:
-        ET.SubElement(detail, "remarks").text = xml_text(ev.remarks)
-    if ev.extra:
-        ET.SubElement(detail, "__dronewall",
-                      {xml_text(k): xml_text(v) for k, v in ev.extra.items()})
-    return root
+# Anything in a value that needs escaping or replacing; most values have none.
+_SPECIAL = re.compile("[<>&\"'\t\n\r]|" + _NOT_XML.pattern)
+
+
+def _attrs(pairs: dict[str, str]) -> str:
+    """` k="v"` for each pair, escaped (numbers and times we format need no escaping)."""
+    return "".join(
+        f' {k}="{v}"' if _SPECIAL.search(v) is None
+        else f" {k}={quoteattr(xml_text(v), _ATTR_ENTITIES)}"
+        for k, v in pairs.items())
 
 
 def to_xml(ev: CotEvent, *, declaration: bool = False) -> bytes:
-    """UTF-8 XML of one event, on one line (no newline)."""
-    body = ET.tostring(to_element(ev), encoding="unicode", short_empty_elements=True)
-    if declaration:
-        body = "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>" + body
-    return body.encode("utf-8")
+    """UTF-8 XML of one event, on one line (no newline). Written with the stdlib's
+    escaping functions rather than an ElementTree: faster, and exact (a carriage return in
+    text survives, where ElementTree writes it raw and a parser turns it into a newline)."""
+    parts = [
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>" if declaration else "",
+        "<event", _attrs({"version": "2.0", "uid": ev.uid, "type": ev.type, "how": ev.how,
+                          "time": cot_time(ev.time), "start": cot_time(ev.start),
+                          "stale": cot_time(ev.stale)}), ">",
+        "<point", _attrs({"lat": _num(ev.lat), "lon": _num(ev.lon), "hae": _num(ev.hae),
+                          "ce": _num(ev.ce), "le": _num(ev.le)}), " /><detail>",
+    ]
+    if ev.callsign is not None:
+        parts += ["<contact", _attrs({"callsign": ev.callsign}), " />"]
+    if ev.course is not None or ev.speed is not None:
+        parts += ["<track", _attrs({"course": _num(ev.course or 0.0),
+                                    "speed": _num(ev.speed or 0.0)}), " />"]
+    if ev.remarks is not None:
+        parts += ["<remarks>", escape(xml_text(ev.remarks), _TEXT_ENTITIES), "</remarks>"]
+    if ev.extra:
+        parts += ["<__dronewall", _attrs(ev.extra), " />"]
+    parts.append("</detail></event>")
+    return "".join(parts).encode("utf-8")
 
 
 def _float(el: ET.Element, name: str, default: float | None = None) -> float:

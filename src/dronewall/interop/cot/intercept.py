@@ -9,7 +9,8 @@ v (both in the fire group's local ENU frame), meet after the time t solving
 (the standard lead-pursuit quadratic); we take the smallest positive root. No root means
 the effector cannot catch the track. The predicted intercept point r + v t goes out as a
 ``b-m-p-s-p-i`` (sensor point of interest) event with remarks such as
-"intercept T0007 in 42 s".
+"intercept T0007 in 42 s"; its ce/le are the track's present errors (the prediction's
+error grows with the time to go: treat them as a lower bound).
 """
 
 from __future__ import annotations

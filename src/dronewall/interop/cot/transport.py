@@ -152,8 +152,9 @@ class CotSender:
             if self._writer is not None and hasattr(self._writer, "close"):
                 self._writer.close()
                 if hasattr(self._writer, "wait_closed"):
-                    with contextlib.suppress(ConnectionError, OSError):
-                        await self._writer.wait_closed()
+                    # A TLS peer may never answer our close_notify: do not hang on it.
+                    with contextlib.suppress(ConnectionError, OSError, TimeoutError):
+                        await asyncio.wait_for(self._writer.wait_closed(), 2.0)
 
     async def __aenter__(self) -> CotSender:
         await self.start()
