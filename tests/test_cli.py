@@ -144,7 +144,9 @@ def test_unknown_scenario_name_exit_2():
     assert proc.returncode == 2 and "atlantis-2030" in proc.stderr
 
 
-@pytest.mark.parametrize("cmd", ["", "demo", "scenarios", "validate", "replay", "report"])
+@pytest.mark.parametrize(
+    "cmd", ["", "demo", "scenarios", "validate", "replay", "report", "export", "convert", "serve"]
+)
 def test_help(cmd):
     proc = run(*([cmd] if cmd else []), "--help")
     assert "Usage:" in proc.stdout

@@ -5,6 +5,7 @@
     dronewall validate FILE                      (scenario YAML or message .jsonl)
     dronewall export RUN.sqlite [--topic T] [-o FILE.jsonl]
     dronewall convert --from FMT --to FMT IN OUT
+    dronewall serve [--scenario NAME --speed X | --sapient HOST:PORT] [--cot URL]
     dronewall replay RUN.sqlite [--speed X] [--verify/--no-verify]
     dronewall report RUN.sqlite [--json] [--out DIR]
 
@@ -223,6 +224,74 @@ def export(store_file: Path, topics: tuple[str, ...], output: Path | None) -> No
             write_messages(msgs, sys.stdout.buffer)
     finally:
         store.close()
+
+
+def _host_port(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit():
+        raise BadInput(f"{text!r}: expected HOST:PORT, e.g. 127.0.0.1:6050")
+    return host or "127.0.0.1", int(port)
+
+
+@main.command()
+@click.option("--scenario", "-s", default=None,
+              help="Play a scenario (name or YAML) against the clock.")
+@click.option("--speed", type=float, default=1.0, show_default=True,
+              help="Scenario time per wall second.")
+@click.option("--sapient", "sapient", default=None, metavar="HOST:PORT",
+              help="Accept SAPIENT (BSI Flex 335) nodes on this address, e.g. 127.0.0.1:6050.")
+@click.option("--origin", default=None, metavar="LAT,LON",
+              help="The tracker's frame origin for live inputs (default: the sensors' centre).")
+@click.option("--watch", default=None, metavar="ISO3[,ISO3]",
+              help="Countries whose airspace to guard (default: the scenario's).")
+@click.option("--cot", "cot_url", default=None, metavar="URL",
+              help="Stream tracks and alerts as Cursor-on-Target: tcp://, udp:// or tls://.")
+@click.option("--cot-proto", is_flag=True, help="TAK protocol v1 (protobuf) instead of XML.")
+@click.option("--store", "store_path", type=click.Path(path_type=Path),
+              default=Path("dronewall-out/live/run.sqlite"), show_default=True)
+@click.option("--duration", type=float, default=None,
+              help="Stop after this many wall seconds (default: the scenario's end, or Ctrl-C).")
+def serve(scenario: str | None, speed: float, sapient: str | None, origin: str | None,
+          watch: str | None, cot_url: str | None, cot_proto: bool, store_path: Path,
+          duration: float | None) -> None:
+    """Run the picture live and stream it to TAK devices (the web map comes later).
+
+    One time base at a time: a scenario played at --speed, or SAPIENT nodes reporting
+    live. Every message is stored in --store for `dronewall replay`."""
+    import asyncio
+
+    from dronewall.live import ServeConfig, ServeError
+    from dronewall.live import serve as run_serve
+
+    org = None
+    if origin:
+        try:
+            lat, lon = (float(x) for x in origin.split(","))
+        except ValueError:
+            raise BadInput(f"--origin {origin!r}: expected LAT,LON") from None
+        org = (lat, lon)
+    config = ServeConfig(
+        store_path=store_path, scenario=_load(scenario) if scenario else None, speed=speed,
+        sapient=_host_port(sapient) if sapient else None, origin=org,
+        watch=[w.strip().upper() for w in watch.split(",")] if watch else (),
+        cot_url=cot_url, cot_proto=cot_proto, duration_s=duration,
+    )
+
+    def ready(stats: Any) -> None:
+        if stats.sapient_port:
+            err_console.print(f"SAPIENT nodes: listening on port {stats.sapient_port}")
+        if cot_url:
+            err_console.print(f"Cursor-on-Target to {cot_url}")
+
+    try:
+        stats = asyncio.run(run_serve(config, ready=ready))
+    except ServeError as exc:
+        raise BadInput(str(exc)) from None
+    except KeyboardInterrupt:
+        err_console.print("stopped")
+        return
+    click.echo(f"{stats.detections} detections, {stats.tracks} track updates, {stats.events} "
+               f"events, {stats.cot_sent} CoT sent; stored in {store_path}")
 
 
 @main.command()
