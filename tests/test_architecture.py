@@ -25,6 +25,7 @@ FORBIDDEN = {
             *WRAPPERS),
     "sim": ("dronewall.eval", "dronewall.fusion", "dronewall.airspace", *WRAPPERS),
     "eval": WRAPPERS,
+    "interop": ("dronewall.sim", "dronewall.eval", *WRAPPERS),
 }
 ALGORITHMS = ("model", "geo", "sim", "fusion", "airspace", "eval")
 CLOCK_CALLS = {("time", "time"), ("time", "monotonic"), ("time", "perf_counter"),
