@@ -136,17 +136,6 @@ def test_places_and_airports() -> None:
     assert len(borders.urban_areas()) == 294
 
 
-def test_country_at_is_fast() -> None:
-    rng = np.random.default_rng(1)
-    lat, lon = rng.uniform(41.0, 71.0, 100_000), rng.uniform(12.0, 42.0, 100_000)
-    borders.country_at(lat[:10], lon[:10])  # load outside the timing
-    import time
-
-    t0 = time.perf_counter()
-    borders.country_at(lat, lon)
-    assert time.perf_counter() - t0 < 1.0
-
-
 def _segments(geom: shapely.Geometry) -> np.ndarray:
     rings = shapely.get_rings(shapely.get_parts(geom))
     out = [np.stack([c[:-1], c[1:]], axis=1) for c in map(shapely.get_coordinates, rings)]

@@ -1,9 +1,6 @@
-"""Tracker throughput on a stream shaped like the Poland demo.
-
-Run as a script for the full measurement (``python tests/test_fusion_bench.py
-[hours] [--profile]``, 8 h by default: 8 radars at 10 s revolutions, ~30 targets alive,
-3 clutter plots per scan per radar, 4 aircraft with ADS-B at 1 Hz); pytest runs a short
-version to keep the script working and to catch gross slowdowns.
+"""A detection stream shaped like the Poland demo, for the tracker's stream test and its
+benchmark (``bench/tracker_throughput.py``): 8 radars at 10 s revolutions, ~30 targets
+alive, 3 clutter plots per scan per radar, 4 aircraft with ADS-B at 1 Hz.
 """
 
 from __future__ import annotations
@@ -14,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent))  # the synthetic generator lives beside it
 
 from dronewall.fusion import Tracker
 from dronewall.geo.frames import LocalFrame
@@ -63,39 +60,3 @@ def run(stream: Stream) -> tuple[float, int, Tracker]:
     out = tracker.process(stream.detections)
     out += tracker.finish()
     return time.process_time() - t0, len(out), tracker
-
-
-def test_throughput_smoke() -> None:
-    stream = demo_stream(0.1)
-    elapsed, _, tracker = run(stream)
-    st = tracker.stats
-    assert st["detections"] == len(stream.detections)
-    assert st["tracks_confirmed"] > 10
-    # loose: the 8 h benchmark is the real measurement; this catches a 10x regression
-    assert len(stream.detections) / elapsed > 5_000
-
-
-if __name__ == "__main__":
-    hours = float(sys.argv[1]) if len(sys.argv) > 1 and not sys.argv[1].startswith("-") else 8.0
-    t = time.perf_counter()
-    stream = demo_stream(hours)
-    print(f"generated {len(stream.detections)} detections in {time.perf_counter() - t:.1f} s")
-    if "--profile" in sys.argv:
-        import cProfile
-        import pstats
-
-        prof = cProfile.Profile()
-        prof.enable()
-        elapsed, n_out, tracker = run(stream)
-        prof.disable()
-        pstats.Stats(prof).sort_stats("tottime").print_stats(25)
-    else:
-        elapsed, n_out, tracker = run(stream)
-    st = tracker.stats
-    n = len(stream.detections)
-    print(
-        f"tracker: {elapsed:.2f} s CPU, {n / elapsed:,.0f} detections/s, "
-        f"{elapsed / st['frames'] * 1e6:.0f} µs per frame ({st['frames']} frames), "
-        f"{n_out} track messages"
-    )
-    print(st)

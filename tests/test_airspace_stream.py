@@ -1,9 +1,9 @@
-"""The monitor's throughput: a Poland-demo-sized stream (~10^5 track states, one
-process call per tracker update) within the 3 s budget."""
+"""The monitor on a Poland-demo-sized stream (~10^5 track states, one process call per
+tracker update): every incursion opened is closed, cooperative tracks give zone entries.
+(Its speed is measured by bench/airspace_monitor.py.)"""
 
 from __future__ import annotations
 
-import time
 from itertools import groupby
 
 import numpy as np
@@ -37,17 +37,20 @@ def _traffic(n_tracks: int = 210, steps: int = 500) -> list[Track]:
     return out
 
 
-def test_stream_of_a_hundred_thousand_states_under_three_seconds():
-    tracks = _traffic()
-    assert len(tracks) >= 100_000
+def run(tracks: list[Track]) -> tuple[AirspaceMonitor, list]:
+    """Feed the monitor one tracker update at a time, as the pipeline does."""
     updates = [list(g) for _, g in groupby(tracks, key=lambda t: t.time)]
     m = AirspaceMonitor(national("POL", "BLR", "UKR", "LTU", "RUS", "SVK", "CZE", "DEU"), ["POL"])
-    t = time.process_time()
     events = [e for u in updates for e in m.process(u)]
     events += m.finish(tracks[-1].time)
-    cpu = time.process_time() - t
+    return m, events
+
+
+def test_stream_of_a_hundred_thousand_states():
+    tracks = _traffic()
+    assert len(tracks) >= 100_000
+    m, events = run(tracks)
     incursions = m.incursions()
     assert len(incursions) > 100 and all(not i.open for i in incursions)
     assert sum(e.kind == "incursion_start" for e in events) == len(incursions)
     assert sum(e.kind == "zone_entry" for e in events) > 20  # the cooperative ones
-    assert cpu < 3.0, f"{len(tracks)} states in {cpu:.2f} s CPU"
