@@ -6,6 +6,8 @@
     dronewall export RUN.sqlite [--topic T] [-o FILE.jsonl]
     dronewall convert --from FMT --to FMT IN OUT
     dronewall serve [--scenario NAME --speed X | --sapient HOST:PORT] [--cot URL]
+    dronewall track -i DETECTIONS.jsonl -o TRACKS.jsonl
+    dronewall score --truth TRUTH.jsonl --tracks TRACKS.jsonl
     dronewall replay RUN.sqlite [--speed X] [--verify/--no-verify]
     dronewall report RUN.sqlite [--json] [--out DIR]
 
@@ -226,6 +228,71 @@ def export(store_file: Path, topics: tuple[str, ...], output: Path | None) -> No
         store.close()
 
 
+@main.command()
+@click.option("--input", "-i", "src", required=True, type=click.Path(path_type=Path),
+              help="Detections, one JSON message per line, in any time order.")
+@click.option("--output", "-o", "dst", required=True, type=click.Path(path_type=Path),
+              help="Track states, one JSON message per line (`-` for stdout).")
+@click.option("--origin", default=None, metavar="LAT,LON",
+              help="The tracker's frame origin (default: the centre of the detections).")
+def track(src: Path, dst: Path, origin: str | None) -> None:
+    """Track a detections file (JSON Lines) and write the track states (JSON Lines)."""
+    from dronewall.batch import track_file
+    from dronewall.model.jsonl import MessageFileError
+
+    org = _lat_lon(origin) if origin else None
+    try:
+        if str(dst) == "-":
+            result = track_file(src, sys.stdout.buffer, origin=org)
+        else:
+            tmp = dst.with_name(dst.name + ".tmp")
+            with tmp.open("wb") as fh:
+                result = track_file(src, fh, origin=org)
+            tmp.replace(dst)
+    except MessageFileError as exc:
+        raise BadInput(str(exc)) from None
+    err_console.print(f"{result.detections} detections -> {result.tracks} tracks, "
+                      f"{result.track_states} track states")
+
+
+@main.command()
+@click.option("--truth", required=True, type=click.Path(path_type=Path),
+              help="Ground truth: TruthState messages, one per line.")
+@click.option("--tracks", required=True, type=click.Path(path_type=Path),
+              help="Track states, one per line (e.g. from `dronewall track`).")
+@click.option("--c", "c", type=float, default=2000.0, show_default=True,
+              help="GOSPA cut-off distance, metres.")
+@click.option("--p", "p", type=float, default=1.0, show_default=True, help="GOSPA order.")
+@click.option("--step", type=float, default=10.0, show_default=True,
+              help="Evaluate every this many seconds.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def score(truth: Path, tracks: Path, c: float, p: float, step: float, as_json: bool) -> None:
+    """GOSPA (alpha 2, horizontal) of tracks against truth over time, and its parts."""
+    from dronewall.batch import score_files
+    from dronewall.model.jsonl import MessageFileError
+
+    try:
+        result = score_files(truth, tracks, c=c, p=p, step_s=step)
+    except MessageFileError as exc:
+        raise BadInput(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    g = result["gospa"]
+    click.echo(f"GOSPA (c={c:.0f} m, p={p:g}, alpha=2, every {step:g} s, horizontal) over "
+               f"{result['steps']} steps: mean {g['gospa_mean']:.1f} m = localisation "
+               f"{g['localisation']:.1f} + missed {g['missed']:.1f} + false {g['false']:.1f}; "
+               f"tracks {g.get('tracks_mean', 0):.2f} vs targets {g.get('truth_mean', 0):.2f}")
+
+
+def _lat_lon(text: str) -> tuple[float, float]:
+    try:
+        lat, lon = (float(x) for x in text.split(","))
+    except ValueError:
+        raise BadInput(f"{text!r}: expected LAT,LON") from None
+    return lat, lon
+
+
 def _host_port(text: str) -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
     if not sep or not port.isdigit():
@@ -263,13 +330,7 @@ def serve(scenario: str | None, speed: float, sapient: str | None, origin: str |
     from dronewall.live import ServeConfig, ServeError
     from dronewall.live import serve as run_serve
 
-    org = None
-    if origin:
-        try:
-            lat, lon = (float(x) for x in origin.split(","))
-        except ValueError:
-            raise BadInput(f"--origin {origin!r}: expected LAT,LON") from None
-        org = (lat, lon)
+    org = _lat_lon(origin) if origin else None
     config = ServeConfig(
         store_path=store_path, scenario=_load(scenario) if scenario else None, speed=speed,
         sapient=_host_port(sapient) if sapient else None, origin=org,
