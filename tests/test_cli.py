@@ -147,7 +147,7 @@ def test_unknown_scenario_name_exit_2():
 @pytest.mark.parametrize(
     "cmd",
     ["", "demo", "scenarios", "validate", "replay", "report", "export", "convert", "serve",
-     "track", "score"],
+     "track", "score", "bench"],
 )
 def test_help(cmd):
     proc = run(*([cmd] if cmd else []), "--help")

@@ -8,6 +8,7 @@
     dronewall serve [--scenario NAME --speed X | --sapient HOST:PORT] [--cot URL]
     dronewall track -i DETECTIONS.jsonl -o TRACKS.jsonl
     dronewall score --truth TRUTH.jsonl --tracks TRACKS.jsonl
+    dronewall bench tracker [--targets 10,100,500] [--json]
     dronewall replay RUN.sqlite [--speed X] [--verify/--no-verify]
     dronewall report RUN.sqlite [--json] [--out DIR]
 
@@ -470,6 +471,31 @@ def report(store_file: Path, as_json: bool, out: Path | None, with_map: bool) ->
         click.echo(json.dumps(rep))
     else:
         print_report(rep)
+
+
+@main.group()
+def bench() -> None:
+    """Benchmarks against peer libraries (need the 'bench' extra)."""
+
+
+@bench.command("tracker")
+@click.option("--targets", default="10,100,500", show_default=True,
+              help="Comma-separated target counts.")
+@click.option("--scans", type=int, default=300, show_default=True, help="1 s scans per run.")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--only", type=click.Choice(["dronewall", "stonesoup"]), default=None,
+              help="Run one tracker only.")
+@click.option("--json", "as_json", is_flag=True, help="End with one JSON object.")
+def bench_tracker(targets: str, scans: int, seed: int, only: str | None, as_json: bool) -> None:
+    """dronewall's tracker against Stone Soup's on the same generated detections."""
+    from dronewall.bench.tracker import main as run_bench
+
+    argv = ["--targets", targets, "--scans", str(scans), "--seed", str(seed)]
+    if only:
+        argv += ["--only", only]
+    if as_json:
+        argv.append("--json")
+    run_bench(argv)
 
 
 if __name__ == "__main__":
