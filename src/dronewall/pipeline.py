@@ -36,7 +36,6 @@ from dronewall.timeutil import iso
 
 log = logging.getLogger(__name__)
 
-TOPICS = ("sensors", "zones", "detections", "tracks", "events", "truth.states", "truth.events")
 
 
 @dataclass
