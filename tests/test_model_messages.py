@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import msgspec
 import pytest
 
@@ -119,3 +121,32 @@ def test_zone_geometry_must_be_polygonal():
     d = msgspec.json.decode(encode(MESSAGES[8]))
     d["geometry"] = {"type": "Point", "coordinates": [0, 0]}
     assert "Polygon" in bad(msgspec.json.encode(d))
+
+
+def test_recommendation_and_decision_round_trip():
+    from dronewall.model import Decision, Recommendation
+
+    rec = Recommendation(id="r1", time=1.0, track_id="T1", effector_id="gun-1",
+                         effector_type="gun_35mm", verdict="needs_approval",
+                         reason="hostile over own territory", rule="roe-3", pk=0.7,
+                         cost_usd=8000.0, ec=2e-6, intercept=GeoPoint(lat=52.0, lon=23.0),
+                         window_s=(10.0, 40.0))
+    assert decode(encode(rec)) == rec
+    dec = Decision(id="d1", time=2.0, action="approve", user="anna", role="commander",
+                   recommendation_id="r1")
+    assert decode(encode(dec)) == dec
+
+
+@pytest.mark.parametrize("bad, field", [
+    (b'{"type":"decision","id":"d","time":1,"action":"approve","user":"u","role":"commander"}',
+     "recommendation_id"),
+    (b'{"type":"decision","id":"d","time":1,"action":"acknowledge","user":"u",'
+     b'"role":"operator"}', "event_id"),
+    (b'{"type":"decision","id":"d","time":1,"action":"approve","user":"u","role":"king",'
+     b'"recommendation_id":"r"}', "$.role"),
+    (b'{"type":"recommendation","id":"r","time":1,"track_id":"T","effector_id":"e",'
+     b'"effector_type":"x","verdict":"maybe","reason":""}', "$.verdict"),
+])
+def test_decision_and_recommendation_validation_names_the_field(bad, field):
+    with pytest.raises(msgspec.ValidationError, match=re.escape(field)):
+        decode(bad)

@@ -26,22 +26,12 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dronewall import __version__
+from dronewall.errors import BadInput, err_console
 
 DEFAULT_SCENARIO = "poland-2025-09-10"
-err_console = Console(stderr=True)
-
-
-class BadInput(click.ClickException):
-    """One clear line and exit status 2."""
-
-    exit_code = 2
-
-    def show(self, file: Any = None) -> None:
-        err_console.print(f"[red]error:[/red] {self.message}", highlight=False, soft_wrap=True)
 
 
 def _load(spec: str) -> Any:

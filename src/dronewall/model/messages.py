@@ -296,7 +296,65 @@ class TruthState(_Base, tag="truth"):
         self._check_version()
 
 
-Message = Sensor | Detection | Track | Zone | Event | TruthState
+Verdict = Literal["allowed", "needs_approval", "forbidden"]
+RecommendationStatus = Literal["pending", "approved", "rejected", "expired", "withdrawn"]
+Role = Literal["viewer", "operator", "commander"]
+
+
+class Recommendation(_Base, tag="recommendation"):
+    """A proposed engagement: which effector should take which track, where, at what
+    cost and at what risk to people on the ground, and what the rules of engagement
+    say of it. The system only recommends; a commander decides (:class:`Decision`)."""
+
+    id: str
+    time: Time
+    track_id: str
+    effector_id: str
+    effector_type: str
+    verdict: Verdict
+    reason: str
+    rule: str | None = None  # id of the ROE rule that gave the verdict
+    status: RecommendationStatus = "pending"
+    target_class: str | None = None
+    identity: Identity = "pending"
+    threat_score: float = 0.0
+    pk: Probability = 0.0
+    cost_usd: float = 0.0
+    ec: float = 0.0  # expected casualties of the shot (debris on people)
+    intercept: GeoPoint | None = None
+    time_to_go_s: float | None = None
+    window_s: tuple[float, float] | None = None  # engagement window, POSIX seconds
+    evidence: dict[str, Any] = {}
+
+    def __post_init__(self) -> None:
+        self._check_version()
+
+
+class Decision(_Base, tag="decision"):
+    """A person's answer to a recommendation (or an acknowledgement of an alert): who,
+    with which role, when, and why. Stored and replayable like every message."""
+
+    id: str
+    time: Time
+    action: Literal["approve", "reject", "acknowledge"]
+    user: str
+    role: Role
+    recommendation_id: str | None = None
+    event_id: str | None = None
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        self._check_version()
+        if self.action == "acknowledge":
+            if self.event_id is None:
+                raise ValueError("an acknowledgement names the event_id it acknowledges")
+        elif self.recommendation_id is None:
+            raise ValueError(f"a decision to {self.action} names its recommendation_id")
+
+
+Message = (
+    Sensor | Detection | Track | Zone | Event | TruthState | Recommendation | Decision
+)
 MESSAGE_TYPES: dict[str, type[Struct]] = {
     "sensor": Sensor,
     "detection": Detection,
@@ -304,6 +362,8 @@ MESSAGE_TYPES: dict[str, type[Struct]] = {
     "zone": Zone,
     "event": Event,
     "truth": TruthState,
+    "recommendation": Recommendation,
+    "decision": Decision,
 }
 
 _encoder = msgspec.json.Encoder()
