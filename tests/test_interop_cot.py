@@ -40,7 +40,7 @@ def make_track(**kw: object) -> Track:
         id="T0007", time=T0, status="confirmed", lat=50.45, lon=30.52, alt=300.0,
         ve=-30.0, vn=40.0, vu=0.0,
         covariance=np.diag([100.0, 400.0, 900.0, 4.0, 4.0, 1.0]).tolist(),
-        born=T0 - 20, hits=8, sensors=["radar1", "ac2"], class_label="slow UAV",
+        born=T0 - 20, hits=8, sensors=["radar1", "ac2"], class_label="shahed",
         identity="hostile",
     )
     args.update(kw)
@@ -48,11 +48,12 @@ def make_track(**kw: object) -> Track:
 
 
 @pytest.mark.parametrize(("identity", "label", "expected"), [
-    ("hostile", "slow UAV", "a-h-A-M-F-Q"),
-    ("suspect", "cruise missile / jet UAV", "a-s-A-W-M"),
-    ("friend", "cooperative aircraft", "a-f-A-C-F"),
-    ("assumed_friend", "fast aircraft", "a-a-A-M-F"),
-    ("neutral", "hovering / very slow", "a-n-A-M-H-Q"),
+    ("hostile", "shahed", "a-h-A-M-F-Q"),
+    ("suspect", "cruise_missile", "a-s-A-W-M"),
+    ("friend", "airliner", "a-f-A-C-F"),
+    ("assumed_friend", "fighter", "a-a-A-M-F-F"),
+    ("hostile", "bomber", "a-h-A-M-F-B"),
+    ("neutral", "multicopter", "a-n-A-M-H-Q"),
     ("pending", None, "a-p-A"),
     ("unknown", "high slow flyer", "a-u-A"),
     ("unknown", "no such class", "a-u-A"),
@@ -93,7 +94,7 @@ def test_stale_rules() -> None:
 
 
 def test_callsign_without_transponder_names_track_and_class() -> None:
-    assert track_to_cot(make_track()).callsign == "T0007 slow UAV"
+    assert track_to_cot(make_track()).callsign == "T0007 shahed"
 
 
 def test_events_become_alerts() -> None:

@@ -91,7 +91,7 @@ def relay_check(host: str, port: int) -> dict[str, object]:
     cov = np.diag([100.0, 400.0, 900.0, 4.0, 4.0, 1.0]).tolist()
     tracks = [Track(id=f"FTS{i}", time=now, status="confirmed", lat=50.45 + 0.01 * i,
                     lon=30.52, alt=300.0, ve=-30.0, vn=40.0, vu=0.0, covariance=cov,
-                    born=now - 10, class_label="slow UAV", identity="hostile")
+                    born=now - 10, class_label="shahed", identity="hostile")
               for i in range(N_TRACKS)]
     want = {f"dronewall.{t.id}" for t in tracks}
     tls_tracks = [msgspec.structs.replace(t, id=f"TLS{i}") for i, t in enumerate(tracks[:2])]
@@ -211,7 +211,7 @@ FTS_FIRST_START=false {fts_python} -m FreeTAKServer.controllers.services.FTS \\
         ev = got[f"dronewall.FTS{i}"]
         assert ev["type"] == "a-h-A-M-F-Q"
         assert float(ev["lat"]) == pytest.approx(50.45 + 0.01 * i)
-        assert ev["callsign"] == f"FTS{i} slow UAV"
+        assert ev["callsign"] == f"FTS{i} shahed"
 
 
 if __name__ == "__main__" and len(sys.argv) == 4 and sys.argv[1] == "--relay-check":

@@ -29,7 +29,7 @@ def tracks(n: int = N) -> list[Track]:
     cov = np.diag([100.0, 400.0, 900.0, 4.0, 4.0, 1.0]).tolist()
     return [Track(id=f"T{i:04d}", time=T0 + i, status="confirmed", lat=50.0 + i * 1e-3,
                   lon=30.0, alt=200.0 + i, ve=10.0, vn=-40.0, vu=0.0, covariance=cov,
-                  born=T0 - 5, class_label="slow UAV", identity="hostile")
+                  born=T0 - 5, class_label="shahed", identity="hostile")
             for i in range(n)]
 
 

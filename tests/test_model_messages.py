@@ -57,7 +57,7 @@ MESSAGES = [
               covariance=diag(1, 1, 1)),
     Track(id="T1", time=1.7e9, status="confirmed", lat=52.0, lon=23.0, alt=500.0, ve=40.0,
           vn=0.0, vu=0.0, covariance=I6, born=1.7e9 - 60, hits=7, sensors=["r1"],
-          class_label="slow UAV"),
+          class_label="shahed"),
     Zone(id="z", name="Z", kind="restricted",
          geometry={"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}),
     Event(id="e", time=1.7e9, kind="incursion_start", message="m", track_id="T1",

@@ -99,13 +99,18 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
 TERMINAL_COLUMNS = ("Track", "Class", "Ctry", "Entry", "From", "Exit", "Inside", "Depth",
                     "Truth", "dEntry", "Verdict")  # fmt: skip
 SHORT_CLASS = {
-    "slow UAV": "slow UAV",
-    "fast UAV / light aircraft": "fast UAV",
-    "cruise missile / jet UAV": "CM/jetUAV",
-    "fast aircraft": "fast a/c",
-    "cooperative aircraft": "coop a/c",
-    "hovering / very slow": "hover",
-    "high slow flyer": "high slow",
+    "shahed": "Shahed",
+    "gerbera": "Gerbera",
+    "jet_shahed": "jetShahed",
+    "cruise_missile": "cr.missile",
+    "fighter": "fighter",
+    "bomber": "bomber",
+    "airliner": "airliner",
+    "light_aircraft": "light a/c",
+    "helicopter": "heli",
+    "multicopter": "multicopt",
+    "bird": "bird",
+    "unknown": "unknown",
 }
 SHORT_ORIGIN = {"international": "intl", None: "-"}
 SHORT_VERDICT = {"detected": "ok", "duplicate": "dup", "false": "FALSE"}

@@ -6,10 +6,10 @@ Layout of one event, as TAK clients and servers exchange it::
            time="2026-11-22T01:00:00.000Z" start="..." stale="...">
       <point lat="50.1" lon="30.2" hae="300.0" ce="25.0" le="40.0"/>
       <detail>
-        <contact callsign="T0007 slow UAV"/>
+        <contact callsign="T0007 shahed"/>
         <track course="270.0" speed="45.0"/>        (degrees true, m/s)
-        <remarks>identity hostile; class slow UAV; sensors r1,a2</remarks>
-        <__dronewall track="T0007" identity="hostile" class="slow UAV" .../>
+        <remarks>identity hostile; class shahed; sensors r1,a2</remarks>
+        <__dronewall track="T0007" identity="hostile" class="shahed" .../>
       </detail>
     </event>
 

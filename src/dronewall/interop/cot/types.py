@@ -11,15 +11,16 @@ follow MIL-STD-2525B's symbol-identification hierarchy):
 - dimension ``A``: air;
 - function, from our class label (table :data:`CLASS_FUNCTION`):
 
-| class label (airspace.classify) | function   | CoTtypes.xml meaning                         |
-|---------------------------------|------------|----------------------------------------------|
-| cooperative aircraft            | ``C-F``    | civil fixed wing                             |
-| hovering / very slow            | ``M-H-Q``  | military rotary wing, drone/RPV/UAV          |
-| slow UAV                        | ``M-F-Q``  | military fixed wing, drone/RPV/UAV           |
-| fast UAV / light aircraft       | ``M-F-Q``  | military fixed wing, drone/RPV/UAV           |
-| cruise missile / jet UAV        | ``W-M``    | weapon, missile in flight                    |
-| fast aircraft                   | ``M-F``    | military fixed wing                          |
-| high slow flyer, unknown, other | (none)     | air track, function unknown                  |
+| class label (airspace.classify)   | function   | CoTtypes.xml meaning                      |
+|-----------------------------------|------------|-------------------------------------------|
+| shahed, gerbera, jet_shahed       | ``M-F-Q``  | military fixed wing, drone/RPV/UAV        |
+| cruise_missile                    | ``W-M``    | weapon, missile in flight                 |
+| fighter                           | ``M-F-F``  | military fixed wing, fighter              |
+| bomber                            | ``M-F-B``  | military fixed wing, bomber               |
+| airliner, light_aircraft          | ``C-F``    | civil fixed wing                          |
+| helicopter                        | ``M-H``    | military rotary wing                      |
+| multicopter                       | ``M-H-Q``  | military rotary wing, drone/RPV/UAV       |
+| bird, unknown                     | (none)     | air track, function unknown               |
 
 The simulator's target kinds (``drone``, ``decoy``, ``missile``, ``aircraft``) and a few
 target types are mapped too, so ground-truth-labelled tracks render sensibly.
@@ -43,22 +44,24 @@ AFFILIATION: dict[str, str] = {
 }
 
 CLASS_FUNCTION: dict[str, str] = {
-    # airspace.classify.CLASSES
-    "cooperative aircraft": "C-F",
-    "hovering / very slow": "M-H-Q",
-    "slow UAV": "M-F-Q",
-    "fast UAV / light aircraft": "M-F-Q",
-    "cruise missile / jet UAV": "W-M",
-    "fast aircraft": "M-F",
-    "high slow flyer": "",
+    # airspace.classify.TRACK_CLASSES
+    "shahed": "M-F-Q",
+    "gerbera": "M-F-Q",
+    "jet_shahed": "M-F-Q",
+    "cruise_missile": "W-M",
+    "fighter": "M-F-F",
+    "bomber": "M-F-B",
+    "airliner": "C-F",
+    "light_aircraft": "C-F",
+    "helicopter": "M-H",
+    "multicopter": "M-H-Q",
+    "bird": "",
     "unknown": "",
     # sim.catalog kinds and types (ground-truth labels)
     "drone": "M-F-Q",
     "decoy": "M-F-Q",
     "missile": "W-M",
     "cruise-missile": "W-M",
-    "helicopter": "M-H",
-    "airliner": "C-F",
 }
 
 ALERT_START = "b-a-g"
@@ -70,7 +73,7 @@ INTERCEPT_POINT = "b-m-p-s-p-i"
 def cot_type(identity: str, class_label: str | None) -> str:
     """The CoT type of an air track with this identity and class label.
 
-    >>> cot_type("hostile", "slow UAV")
+    >>> cot_type("hostile", "shahed")
     'a-h-A-M-F-Q'
     """
     aff = AFFILIATION.get(identity, "u")
