@@ -53,7 +53,10 @@ def test_scenario_played_fast_reaches_a_tak_client(tmp_path):
                 store_path=tmp_path / "live.sqlite",
                 scenario=load_scenario(find_scenario("romania-2025-09-13")), speed=4000.0,
                 cot_url=f"tcp://127.0.0.1:{rx.port}"))
-            await asyncio.sleep(0.3)
+            for _ in range(100):  # let the receiver read what was sent (a loaded machine)
+                if len(rx.events()) >= stats.cot_sent:
+                    break
+                await asyncio.sleep(0.1)
             return rx.events(), stats
 
     events, stats = asyncio.run(main())

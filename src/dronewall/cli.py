@@ -90,12 +90,14 @@ def main(log_level: str) -> None:
     default=None,
     help="Output folder [default: ./dronewall-out/SCENARIO].",
 )
-@click.option("--headless", is_flag=True, help="No interactive picture: terminal and files only.")
+@click.option("--headless", is_flag=True,
+              help="No interactive picture: the scenario at full speed, terminal and files only.")
 @click.option(
     "--json",
     "as_json",
     is_flag=True,
-    help="Print the report as one JSON object on stdout (progress goes to stderr).",
+    help="Print the report as one JSON object on stdout (progress goes to stderr); "
+    "implies --headless.",
 )
 @click.option(
     "--map/--no-map",
@@ -104,11 +106,27 @@ def main(log_level: str) -> None:
     show_default=True,
     help="Render the map picture (map.png).",
 )
-def demo(scenario: str, out: Path | None, headless: bool, as_json: bool, with_map: bool) -> None:
+@click.option("--speed", type=float, default=60.0, show_default=True,
+              help="With the picture: scenario seconds per wall second.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="With the picture: the address to listen on (loopback by default).")
+@click.option("--port", type=int, default=8080, show_default=True,
+              help="With the picture: the port to listen on.")
+@click.option("--tokens", "tokens_file", type=click.Path(path_type=Path), default=None,
+              help="Tokens file (YAML: tokens: [{token, user, role}]) [default: one fresh "
+              "token per role, printed and written to OUT/tokens.yaml].")
+@click.option("--browser/--no-browser", default=True, show_default=True,
+              help="With the picture: open it in a browser, if one is available.")
+def demo(scenario: str, out: Path | None, headless: bool, as_json: bool, with_map: bool,
+         speed: float, host: str, port: int, tokens_file: Path | None, browser: bool) -> None:
     """Run a scenario end to end and report its airspace incursions.
 
     Simulates the sensors, tracks, watches the national airspace, stores every message
-    in OUT/run.sqlite, and writes report.json, report.md, report.html and map.png."""
+    in OUT/run.sqlite, and writes report.json, report.md, report.html and map.png.
+
+    Without --headless the scenario plays at --speed into the operator's picture at
+    http://127.0.0.1:8080 (the address is printed with a commander token); when it ends,
+    the report is written and the stored run stays there for replay until Ctrl-C."""
     from dronewall.pipeline import run_scenario
     from dronewall.report.build import build_report
     from dronewall.report.output import write_outputs
@@ -118,6 +136,14 @@ def demo(scenario: str, out: Path | None, headless: bool, as_json: bool, with_ma
     scn = _load(scenario)
     out_dir = out or Path("dronewall-out") / scn.name
     store_path = out_dir / "run.sqlite"
+    if not (headless or as_json):
+        from dronewall.api.run import demo_picture
+
+        if not speed > 0:
+            raise BadInput(f"--speed {speed}: must be positive")
+        demo_picture(scn, out_dir, speed=speed, host=host, port=port, tokens_file=tokens_file,
+                     browser=browser, with_map=with_map, say=click.echo)
+        return
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -144,11 +170,6 @@ def demo(scenario: str, out: Path | None, headless: bool, as_json: bool, with_ma
     click.echo(
         f"Replay it: dronewall replay {store_path}    Report again: dronewall report {store_path}"
     )
-    if not headless:
-        click.echo(
-            "(No interactive picture yet: the web map is not built in this version; "
-            "--headless silences this line.)"
-        )
     logging.getLogger(__name__).info("demo took %.1f s", wallclock.perf_counter() - t0)
 
 
@@ -295,9 +316,11 @@ def _host_port(text: str) -> tuple[str, int]:
 @click.option("--scenario", "-s", default=None,
               help="Play a scenario (name or YAML) against the clock.")
 @click.option("--speed", type=float, default=1.0, show_default=True,
-              help="Scenario time per wall second.")
+              help="Scenario (or replayed run) time per wall second.")
 @click.option("--sapient", "sapient", default=None, metavar="HOST:PORT",
               help="Accept SAPIENT (BSI Flex 335) nodes on this address, e.g. 127.0.0.1:6050.")
+@click.option("--replay", "replay_file", type=click.Path(path_type=Path), default=None,
+              help="Serve a stored run (RUN.sqlite) for replay in the picture instead.")
 @click.option("--origin", default=None, metavar="LAT,LON",
               help="The tracker's frame origin for live inputs (default: the sensors' centre).")
 @click.option("--watch", default=None, metavar="ISO3[,ISO3]",
@@ -309,18 +332,49 @@ def _host_port(text: str) -> tuple[str, int]:
               default=Path("dronewall-out/live/run.sqlite"), show_default=True)
 @click.option("--duration", type=float, default=None,
               help="Stop after this many wall seconds (default: the scenario's end, or Ctrl-C).")
-def serve(scenario: str | None, speed: float, sapient: str | None, origin: str | None,
-          watch: str | None, cot_url: str | None, cot_proto: bool, store_path: Path,
-          duration: float | None) -> None:
-    """Run the picture live and stream it to TAK devices (the web map comes later).
+@click.option("--headless", is_flag=True,
+              help="No picture server: store and CoT only, ending with the run.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The picture's address to listen on (loopback by default).")
+@click.option("--port", type=int, default=8080, show_default=True,
+              help="The picture's port.")
+@click.option("--tokens", "tokens_file", type=click.Path(path_type=Path), default=None,
+              help="Tokens file (YAML: tokens: [{token, user, role}]) [default: one fresh "
+              "token per role, printed and written next to the store as tokens.yaml].")
+@click.option("--browser/--no-browser", default=True, show_default=True,
+              help="Open the picture in a browser, if one is available.")
+def serve(scenario: str | None, speed: float, sapient: str | None, replay_file: Path | None,
+          origin: str | None, watch: str | None, cot_url: str | None, cot_proto: bool,
+          store_path: Path, duration: float | None, headless: bool, host: str, port: int,
+          tokens_file: Path | None, browser: bool) -> None:
+    """Run the picture live: the operator's map at http://127.0.0.1:8080 (REST, WebSocket)
+    and, with --cot, TAK devices.
 
     One time base at a time: a scenario played at --speed, or SAPIENT nodes reporting
-    live. Every message is stored in --store for `dronewall replay`."""
+    live; or --replay a stored run. Every message (decisions too) is stored in --store for
+    `dronewall replay`. When a live scenario ends, the picture serves its stored run for
+    replay until Ctrl-C; --headless ends with the run instead."""
     import asyncio
 
     from dronewall.live import ServeConfig, ServeError
     from dronewall.live import serve as run_serve
 
+    if not speed > 0:
+        raise BadInput(f"--speed {speed}: must be positive")
+    if replay_file is not None:
+        if scenario or sapient or headless:
+            raise BadInput("--replay serves a stored run: no --scenario, --sapient or --headless")
+        from dronewall.api.run import serve_hub, tokens_for
+        from dronewall.api.server import replay_hub
+        from dronewall.store import StoreError
+
+        tokens = tokens_for(tokens_file, replay_file.parent, click.echo)
+        try:
+            hub = replay_hub(replay_file, tokens, speed=speed)
+        except StoreError as exc:
+            raise BadInput(str(exc)) from None
+        serve_hub(hub, host, port, browser=browser, say=click.echo)
+        return
     org = _lat_lon(origin) if origin else None
     config = ServeConfig(
         store_path=store_path, scenario=_load(scenario) if scenario else None, speed=speed,
@@ -328,6 +382,21 @@ def serve(scenario: str | None, speed: float, sapient: str | None, origin: str |
         watch=[w.strip().upper() for w in watch.split(",")] if watch else (),
         cot_url=cot_url, cot_proto=cot_proto, duration_s=duration,
     )
+    try:
+        config.check()
+    except ServeError as exc:
+        raise BadInput(str(exc)) from None
+    if not headless:
+        from dronewall.api.run import serve_hub, tokens_for
+        from dronewall.api.server import live_hub
+
+        tokens = tokens_for(tokens_file, store_path.parent, click.echo)
+        if sapient:
+            click.echo(f"SAPIENT nodes: listening on {sapient}")
+        if cot_url:
+            click.echo(f"Cursor-on-Target to {cot_url}")
+        serve_hub(live_hub(config, tokens), host, port, browser=browser, say=click.echo)
+        return
 
     def ready(stats: Any) -> None:
         if stats.sapient_port:

@@ -1,5 +1,6 @@
 """The live service: the same stages as the embedded run, driven by the clock, with the
-picture streamed out to TAK devices as Cursor-on-Target.
+picture published on a bus: to the store, to TAK devices as Cursor-on-Target, and to the
+web picture (``dronewall.api``) when one subscribes.
 
 Inputs, one time base at a time:
 
@@ -8,10 +9,9 @@ Inputs, one time base at a time:
 - SAPIENT nodes over TCP (BSI Flex 335): third-party sensors register and report; their
   detections carry the nodes' own timestamps.
 
-Every detection, track and event is stored (SQLite, hash-chained, like a demo run) and
-tracks and events go to a TAK server or client as CoT (``tcp://``, ``udp://``,
-``tls://``). Only this layer reads the wall clock; the stages keep the times of the
-messages.
+Every message on the bus is stored (SQLite, hash-chained, like a demo run): detections,
+tracks, events, recommendations and the decisions people publish on the same bus.
+Only this layer reads the wall clock; the stages keep the times of the messages.
 """
 
 from __future__ import annotations
@@ -24,16 +24,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+import dronewall
 from dronewall.airspace.classify import KinematicClassifier
 from dronewall.airspace.monitor import AirspaceMonitor
+from dronewall.bus import Bus
 from dronewall.fusion.tracker import Tracker
 from dronewall.geo.frames import LocalFrame
-from dronewall.model import Detection, Event, Sensor, Track, Zone
+from dronewall.model import Detection, Event, Sensor, Track, TruthState, Zone
 from dronewall.pipeline import airspace_zones, frame_origin
 from dronewall.sim.scenario import Scenario
 from dronewall.store import RunStore
+from dronewall.timeutil import iso
 
 log = logging.getLogger(__name__)
+
+TrackStage = Callable[[list[Track]], Any]
+"""A stage after the classifier: takes the batch's tracks and returns them (updated),
+or ``(tracks, events)`` when it also reports events (the identity adjudicator)."""
 
 
 class ServeError(Exception):
@@ -52,6 +61,18 @@ class ServeConfig:
     cot_proto: bool = False
     duration_s: float | None = None  # wall seconds; None: to the scenario's end, or forever
     tick_s: float = 0.25
+    truth: bool = False  # scenario only: also store ground truth, so a report can be made
+
+    def check(self) -> None:
+        """Raise ServeError for a configuration that cannot run."""
+        if self.scenario is not None and self.sapient is not None:
+            raise ServeError("choose one time base: a scenario or live SAPIENT nodes, not both")
+        if self.scenario is None and self.sapient is None:
+            raise ServeError("nothing to serve: give a scenario or a SAPIENT listen address")
+        if not self.speed > 0:
+            raise ServeError(f"speed must be positive, not {self.speed}")
+        if self.scenario is None and self.origin is None:
+            raise ServeError("live inputs need the tracker's origin: --origin LAT,LON")
 
 
 @dataclass
@@ -59,69 +80,101 @@ class ServeStats:
     detections: int = 0
     tracks: int = 0
     events: int = 0
+    recommendations: int = 0
+    decisions: int = 0
     cot_sent: int = 0
     sapient_port: int | None = None
+    clock: float | None = None  # the run's clock: scenario time, or the latest message's
     counters: dict[str, int] = field(default_factory=dict)
+
+    def count(self, topic: str, messages: Sequence[Any]) -> None:
+        """Bus handler: count what goes through."""
+        if topic in ("detections", "tracks", "events", "recommendations", "decisions"):
+            setattr(self, topic, getattr(self, topic) + len(messages))
 
 
 class Picture:
-    """Tracker, classifier and airspace monitor, fed in batches; what they emit is stored
-    and handed to ``publish``."""
+    """Tracker, classifier, the optional track stages (identity), airspace monitor and
+    the optional engagement stage, fed in batches; everything they emit is published on
+    ``bus``.
+
+    ``engagement`` is any object: if it has ``process(tracks, events)`` that returns
+    recommendations, it is run after the monitor; if it has ``decide(decision)``, it gets
+    every decision published on the bus (what it returns, recommendations updated by the
+    decision, is published too)."""
 
     def __init__(self, frame: LocalFrame, zones: Sequence[Zone], watch: Sequence[str],
-                 store: RunStore, publish: Callable[[Sequence[Track | Event]], None]) -> None:
+                 bus: Bus, *, track_stages: Sequence[TrackStage] = (),
+                 engagement: Any = None) -> None:
         self.tracker = Tracker(frame)
         self.classifier = KinematicClassifier()
         self.monitor = AirspaceMonitor(zones, watch)
-        self.store = store
-        self.publish = publish
-        self.stats = ServeStats()
+        self.track_stages = list(track_stages)
+        self.engagement = engagement
+        self.bus = bus
+        if engagement is not None and callable(getattr(engagement, "decide", None)):
+            bus.subscribe("decisions", self._decide)
 
     def ingest(self, detections: Sequence[Detection]) -> None:
         ordered = sorted(detections, key=lambda d: d.time)
-        self.store.append("detections", ordered)
-        self.stats.detections += len(ordered)
+        self.bus.publish("detections", ordered)
         self._emit(self.classifier.process(self.tracker.process(ordered)))
 
     def finish(self, time: float) -> None:
         self._emit(self.classifier.process(self.tracker.finish(time)))
-        events = self.monitor.finish(time)
-        self.store.append("events", events)
-        self.stats.events += len(events)
-        self.publish(events)
+        self.bus.publish("events", self.monitor.finish(time))
 
     def _emit(self, tracks: list[Track]) -> None:
-        events = self.monitor.process(tracks)
-        self.store.append("tracks", tracks)
-        self.store.append("events", events)
-        self.stats.tracks += len(tracks)
-        self.stats.events += len(events)
-        self.publish([*tracks, *events])
-        self.store.flush()
+        events: list[Event] = []
+        for stage in self.track_stages:
+            out = stage(tracks)
+            if isinstance(out, tuple):
+                tracks, more = out
+                events.extend(more)
+            else:
+                tracks = out
+        self.bus.publish("tracks", tracks)
+        events.extend(self.monitor.process(tracks))
+        self.bus.publish("events", events)
+        process = getattr(self.engagement, "process", None)
+        if callable(process):
+            self.bus.publish("recommendations", list(process(tracks, events) or ()))
+
+    def _decide(self, _topic: str, decisions: Sequence[Any]) -> None:
+        for d in decisions:
+            updated = self.engagement.decide(d)
+            if updated:
+                self.bus.publish("recommendations",
+                                 list(updated) if isinstance(updated, list | tuple)
+                                 else [updated])
 
 
-async def serve(config: ServeConfig, *, ready: Callable[[ServeStats], None] | None = None
-                ) -> ServeStats:
+async def serve(config: ServeConfig, *, ready: Callable[[ServeStats], None] | None = None,
+                bus: Bus | None = None, track_stages: Sequence[TrackStage] = (),
+                engagement: Any = None) -> ServeStats:
     """Run the live service until the duration or the scenario's end; return its counts.
 
-    ``ready`` is called once inputs listen (with the bound SAPIENT port)."""
-    if config.scenario is not None and config.sapient is not None:
-        raise ServeError("choose one time base: a scenario or live SAPIENT nodes, not both")
-    if config.scenario is None and config.sapient is None:
-        raise ServeError("nothing to serve: give a scenario or a SAPIENT listen address")
+    ``ready`` is called once inputs listen (with the bound SAPIENT port) and the store
+    is open. ``bus``: publish the picture on this bus (a web picture subscribes to it,
+    and people's decisions are published on it); a private one otherwise."""
+    config.check()
     sensors: list[Sensor] = []
     pending: list[Detection] = []
+    truth: list[TruthState] = []
+    sim: Any = None
     sim_start = sim_end = 0.0
     watch = list(config.watch)
     extra_zones: list[Zone] = []
     if config.scenario is not None:
         from dronewall.sim.simulator import simulate
 
-        sim = simulate(config.scenario)
+        sim = await asyncio.to_thread(simulate, config.scenario)  # keep the loop serving
         sensors, pending = list(sim.sensors), list(sim.detections)
         sim_start, sim_end = sim.start, sim.end
         watch = watch or list(config.scenario.watch)
         extra_zones = list(sim.zones)
+        if config.truth:
+            truth = sim.truth_states(config.scenario.truth_sample_s)
     if config.origin is not None:
         lat0, lon0 = config.origin
     elif sensors:
@@ -129,19 +182,27 @@ async def serve(config: ServeConfig, *, ready: Callable[[ServeStats], None] | No
     else:
         raise ServeError("live inputs need the tracker's origin: --origin LAT,LON")
 
+    bus = bus if bus is not None else Bus()
     store = RunStore.create(config.store_path)
     store.set_meta("status", "running")
-    store.append("sensors", sensors)
+    _write_meta(store, config, watch, (lat0, lon0), sim)
+    bus.subscribe("*", lambda topic, msgs: store.append(topic, msgs))
+    stats = ServeStats(clock=sim_start if config.scenario is not None else None)
+    bus.subscribe("*", stats.count)
     zones = [*airspace_zones(()), *extra_zones]
-    store.append("zones", zones)
+    bus.publish("sensors", sensors)
+    bus.publish("zones", zones)
+    store.flush()
     outbox: asyncio.Queue[Track | Event] = asyncio.Queue()
 
-    def publish(msgs: Sequence[Track | Event]) -> None:
+    def to_outbox(_topic: str, msgs: Sequence[Any]) -> None:
         for m in msgs:
             outbox.put_nowait(m)
 
-    picture = Picture(LocalFrame(lat0, lon0), zones, watch, store, publish)
-    stats = picture.stats
+    bus.subscribe("tracks", to_outbox)
+    bus.subscribe("events", to_outbox)
+    picture = Picture(LocalFrame(lat0, lon0), zones, watch, bus, track_stages=track_stages,
+                      engagement=engagement)
     tasks: list[asyncio.Task[Any]] = []
     server: Any = None
     if config.cot_url:
@@ -160,8 +221,11 @@ async def serve(config: ServeConfig, *, ready: Callable[[ServeStats], None] | No
     if ready:
         ready(stats)
 
+    det_times = np.fromiter((d.time for d in pending), float, len(pending))
+    truth_times = np.fromiter((s.time for s in truth), float, len(truth))
+    i_det = i_truth = 0
     wall0 = wallclock.monotonic()
-    last_time = 0.0
+    last_time = sim_start
     try:
         while True:
             elapsed = wallclock.monotonic() - wall0
@@ -169,19 +233,24 @@ async def serve(config: ServeConfig, *, ready: Callable[[ServeStats], None] | No
                 break
             batch: list[Detection] = []
             if config.scenario is not None:
-                now = sim_start + elapsed * config.speed
-                k = 0
-                while k < len(pending) and pending[k].time <= now:
-                    k += 1
-                batch, pending = pending[:k], pending[k:]
-                last_time = min(now, sim_end)
+                now = min(sim_start + elapsed * config.speed, sim_end)
+                k = int(np.searchsorted(det_times, now, side="right"))
+                batch, i_det = pending[i_det:k], k
+                k = int(np.searchsorted(truth_times, now, side="right"))
+                bus.publish("truth.states", truth[i_truth:k])
+                i_truth = k
+                last_time = now
+                stats.clock = now
             if server is not None:
                 while not server.detections.empty():
                     batch.append(server.detections.get_nowait())
             if batch:
                 picture.ingest(batch)
                 last_time = max(last_time, max(d.time for d in batch))
-            if config.scenario is not None and last_time >= sim_end and not pending:
+                if config.scenario is None:
+                    stats.clock = last_time
+            store.flush()
+            if config.scenario is not None and last_time >= sim_end and i_det >= len(pending):
                 break
             await asyncio.sleep(config.tick_s)
     finally:
@@ -189,14 +258,42 @@ async def serve(config: ServeConfig, *, ready: Callable[[ServeStats], None] | No
             stats.counters.update({f"sapient {k}": v for k, v in server.stats.rejected.items()})
             await server.stop()
         picture.finish(last_time)
+        if config.scenario is not None and config.truth and last_time >= sim_end:
+            from dronewall.eval.truth import truth_events
+
+            bus.publish("truth.events",
+                        truth_events(sim.truth_states(1.0), zones, watch, sim_end))
         await outbox.join()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        store.set_meta("status", "complete")
-        store.set_meta("watch", watch)
+        store.set_meta("counts", dict(bus.published))
+        store.set_meta("bus_errors", dict(bus.handler_errors))
+        store.set_meta("status", "complete" if last_time >= sim_end or config.scenario is None
+                       else "stopped")
         store.close()
     return stats
+
+
+def _write_meta(store: RunStore, config: ServeConfig, watch: list[str],
+                origin: tuple[float, float], sim: Any) -> None:
+    """The run's metadata, the same keys as an embedded run where they apply."""
+    meta: dict[str, Any] = {"watch": watch, "mode": "live", "speed": config.speed,
+                            "frame_origin": list(origin),
+                            "dronewall_version": dronewall.__version__}
+    scn = config.scenario
+    if scn is not None and sim is not None:
+        meta.update({
+            "scenario": scn.name, "title": scn.title, "description": scn.description,
+            "seed": scn.seed, "start": sim.start, "end": sim.end,
+            "start_iso": iso(sim.start), "end_iso": iso(sim.end),
+            "assets": [[a.name, a.lat, a.lon] for a in scn.assets],
+            "asset_details": [{"name": a.name, "lat": a.lat, "lon": a.lon, "kind": a.kind,
+                               "value": a.value} for a in scn.assets],
+            "target_info": {k: list(v) for k, v in sim.target_info.items()},
+        })
+    for key, value in meta.items():
+        store.set_meta(key, value)
 
 
 async def _drain(outbox: asyncio.Queue[Any]) -> None:
