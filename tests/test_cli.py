@@ -66,7 +66,8 @@ def test_replay_flags_a_tampered_store(romania, tmp_path):
     copy.write_bytes((out / "run.sqlite").read_bytes())
     conn = sqlite3.connect(copy)
     conn.execute("UPDATE messages SET time = time + 1 WHERE seq = 10")
-    payload = conn.execute("SELECT payload FROM messages WHERE topic='events' LIMIT 1").fetchone()
+    payload = conn.execute("SELECT payload FROM messages WHERE topic='events' "
+                           "AND CAST(payload AS TEXT) LIKE '%entered%' LIMIT 1").fetchone()
     conn.execute("UPDATE messages SET payload=? WHERE payload=?",
                  (payload[0].replace(b"entered", b"visited"), payload[0]))
     conn.commit()

@@ -9,9 +9,8 @@ Without node, Chromium or ``web/node_modules`` the browser tests skip, or fail w
 ``DRONEWALL_REQUIRE_BROWSER=1`` (CI). ``DRONEWALL_UPDATE_SCREENSHOTS=1`` copies the raid
 and replay screenshots to ``docs/screenshots/``.
 
-Recommendations come from the API's test fixture engagement stage
-(``start_server(recommend=True)``: one pending recommendation per incursion, published
-on the live run's bus like the real stage's), until the engagement stage is wired.
+Recommendations come from the real engagement stage (layered doctrine, the scenario's
+effector laydown) that the live run wires in, and identities from the real adjudicator.
 """
 
 from __future__ import annotations
@@ -117,12 +116,12 @@ def test_committed_bundle_matches_a_fresh_build() -> None:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """A live scenario run (with the API's fixture engagement stage), then its replay."""
+    """A live scenario run (with the real identity and engagement stages), then its replay."""
     _need()
     from dronewall.api.testing import start_server
 
     out = tmp_path_factory.mktemp("web-live")
-    url, tokens, stop = start_server(scenario=SCENARIO, speed=SPEED, recommend=True,
+    url, tokens, stop = start_server(scenario=SCENARIO, speed=SPEED,
                                      out_dir=out)
     run: dict[str, Any] = {"url": url, "tokens": tokens, "store": out / "live.sqlite",
                            "stop": stop}

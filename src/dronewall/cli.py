@@ -117,16 +117,28 @@ def main(log_level: str) -> None:
               "token per role, printed and written to OUT/tokens.yaml].")
 @click.option("--browser/--no-browser", default=True, show_default=True,
               help="With the picture: open it in a browser, if one is available.")
+@click.option("--engage", "with_engage", is_flag=True,
+              help="Also run the engagement stage over the tracks (threat evaluation, "
+              "weapon-target assignment, debris risk, rules of engagement, a simulated "
+              "commander who approves what the rules allow) and report the outcome against "
+              "the truth: the JSON's `engagement` and `identities`.")
+@click.option("--doctrine", default="layered", show_default=True,
+              help="Engagement doctrine: layered, fighters-only, romania-ladder, or a YAML file.")
 def demo(scenario: str, out: Path | None, headless: bool, as_json: bool, with_map: bool,
-         speed: float, host: str, port: int, tokens_file: Path | None, browser: bool) -> None:
+         speed: float, host: str, port: int, tokens_file: Path | None, browser: bool,
+         with_engage: bool, doctrine: str) -> None:
     """Run a scenario end to end and report its airspace incursions.
 
     Simulates the sensors, tracks, watches the national airspace, stores every message
     in OUT/run.sqlite, and writes report.json, report.md, report.html and map.png.
 
     Without --headless the scenario plays at --speed into the operator's picture at
-    http://127.0.0.1:8080 (the address is printed with a commander token); when it ends,
-    the report is written and the stored run stays there for replay until Ctrl-C."""
+    http://127.0.0.1:8080 (the address is printed with a commander token), with live
+    engagement recommendations under --doctrine for a commander to approve; when it
+    ends, the report is written and the stored run stays there for replay until Ctrl-C.
+
+    With --headless --engage the report also says what the doctrine would have spent
+    and defeated (the `engagement` object), and each track's chain of identities."""
     from dronewall.pipeline import run_scenario
     from dronewall.report.build import build_report
     from dronewall.report.output import write_outputs
@@ -141,8 +153,9 @@ def demo(scenario: str, out: Path | None, headless: bool, as_json: bool, with_ma
 
         if not speed > 0:
             raise BadInput(f"--speed {speed}: must be positive")
+        _check_doctrine(doctrine)
         demo_picture(scn, out_dir, speed=speed, host=host, port=port, tokens_file=tokens_file,
-                     browser=browser, with_map=with_map, say=click.echo)
+                     browser=browser, with_map=with_map, say=click.echo, doctrine=doctrine)
         return
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -157,11 +170,15 @@ def demo(scenario: str, out: Path | None, headless: bool, as_json: bool, with_ma
             scn, store_path, progress=lambda done, total: bar.update(task, completed=done / total)
         )
     report = build_report(run)
+    if with_engage:
+        _add_engagement(report, run, doctrine, as_json)
     files = write_outputs(report, run, out_dir, with_map=with_map)
     if as_json:
         click.echo(json.dumps(report))
         return
     print_report(report)
+    if with_engage:
+        _print_engagement(report["engagement"])
     click.echo(
         f"\nFiles in {out_dir}/: "
         + ", ".join(p.name for p in files.values())
@@ -171,6 +188,41 @@ def demo(scenario: str, out: Path | None, headless: bool, as_json: bool, with_ma
         f"Replay it: dronewall replay {store_path}    Report again: dronewall report {store_path}"
     )
     logging.getLogger(__name__).info("demo took %.1f s", wallclock.perf_counter() - t0)
+
+
+def _check_doctrine(doctrine: str) -> None:
+    from dronewall.engage.catalog import CatalogError, load_doctrine
+
+    try:
+        load_doctrine(doctrine)
+    except (CatalogError, FileNotFoundError) as exc:
+        raise BadInput(f"--doctrine {doctrine}: {exc}") from None
+
+
+def _add_engagement(report: dict[str, Any], run: Any, doctrine: str, quiet: bool) -> None:
+    """The `engagement` summary (the doctrine replayed over the run's tracks, outcomes
+    drawn against the truth) and the `identities` chains, into the report."""
+    from dronewall.airspace.identity import identity_chains
+    from dronewall.eval.engagement import engage_run
+
+    _check_doctrine(doctrine)
+    if not quiet:
+        err_console.print(f"engagement: replaying the tracks under the {doctrine} doctrine")
+    summary = engage_run(run, doctrine)
+    summary.pop("stage_stats", None)
+    report["engagement"] = summary
+    report["identities"] = identity_chains(run.events, run.tracks)
+
+
+def _print_engagement(e: dict[str, Any]) -> None:
+    per = e.get("cost_per_defeated_usd")
+    click.echo(
+        f"\nEngagement ({e['doctrine']}): {e['defeated']}/{e['threats']} threats defeated, "
+        f"{e['leakers']} leakers; shots {e['shots_by_effector']}; "
+        f"cost ${e['cost_total_usd']:,.0f}"
+        + (f" (${per:,.0f} per defeated)" if per is not None else "")
+        + f"; max Ec per shot {e['ec_max_per_shot']:.1e}; "
+        f"decoys engaged by >$100k effectors: {e['decoys_engaged_by_costly']}")
 
 
 @main.command()
@@ -503,7 +555,11 @@ def replay(store_file: Path, speed: float, verify: bool, quiet: bool) -> None:
     help="Also write report files (json, md, html, map) into this folder.",
 )
 @click.option("--map/--no-map", "with_map", default=True, show_default=True)
-def report(store_file: Path, as_json: bool, out: Path | None, with_map: bool) -> None:
+@click.option("--engage", "with_engage", is_flag=True,
+              help="Add the engagement outcome under --doctrine (see `dronewall demo`).")
+@click.option("--doctrine", default="layered", show_default=True, help="Engagement doctrine.")
+def report(store_file: Path, as_json: bool, out: Path | None, with_map: bool,
+           with_engage: bool, doctrine: str) -> None:
     """Build the incident report of a stored run (the same as the live one)."""
     from dronewall.pipeline import RunData
     from dronewall.report.build import build_report
@@ -524,12 +580,16 @@ def report(store_file: Path, as_json: bool, out: Path | None, with_map: bool) ->
             "no report can be made; `dronewall replay` still plays what it holds"
         )
     rep = build_report(run)
+    if with_engage:
+        _add_engagement(rep, run, doctrine, as_json)
     if out:
         write_outputs(rep, run, out, with_map=with_map)
     if as_json:
         click.echo(json.dumps(rep))
     else:
         print_report(rep)
+        if with_engage:
+            _print_engagement(rep["engagement"])
 
 
 @main.group()

@@ -27,23 +27,16 @@ from typing import Any
 import numpy as np
 
 import dronewall
-from dronewall.airspace.classify import KinematicClassifier
-from dronewall.airspace.monitor import AirspaceMonitor
 from dronewall.bus import Bus
-from dronewall.fusion.tracker import Tracker
 from dronewall.geo.frames import LocalFrame
 from dronewall.model import Detection, Event, Sensor, Track, TruthState, Zone
 from dronewall.pipeline import airspace_zones, frame_origin
 from dronewall.sim.scenario import Scenario
+from dronewall.stages import Picture, TrackStage
 from dronewall.store import RunStore
 from dronewall.timeutil import iso
 
 log = logging.getLogger(__name__)
-
-TrackStage = Callable[[list[Track]], Any]
-"""A stage after the classifier: takes the batch's tracks and returns them (updated),
-or ``(tracks, events)`` when it also reports events (the identity adjudicator)."""
-
 
 class ServeError(Exception):
     """A service that cannot start as configured."""
@@ -62,6 +55,8 @@ class ServeConfig:
     duration_s: float | None = None  # wall seconds; None: to the scenario's end, or forever
     tick_s: float = 0.25
     truth: bool = False  # scenario only: also store ground truth, so a report can be made
+    identity: bool = True  # adjudicate NATO identities (dronewall.airspace.identity)
+    doctrine: str | None = "layered"  # engagement recommendations; None: recommend nothing
 
     def check(self) -> None:
         """Raise ServeError for a configuration that cannot run."""
@@ -93,70 +88,29 @@ class ServeStats:
             setattr(self, topic, getattr(self, topic) + len(messages))
 
 
-class Picture:
-    """Tracker, classifier, the optional track stages (identity), airspace monitor and
-    the optional engagement stage, fed in batches; everything they emit is published on
-    ``bus``.
+def _standard_track_stages(config: ServeConfig, watch: Sequence[str],
+                           zones: Sequence[Zone]) -> list[TrackStage]:
+    """The identity adjudicator (with the scenario's flight plans), forgetting tracks an
+    hour after they are lost so a long-running service does not grow without end."""
+    if not config.identity:
+        return []
+    from dronewall.stages import identity_stage
 
-    ``engagement`` is any object: if it has ``process(tracks, events)`` that returns
-    recommendations, it is run after the monitor; if it has ``decide(decision)``, it gets
-    every decision published on the bus (what it returns, recommendations updated by the
-    decision, is published too)."""
-
-    def __init__(self, frame: LocalFrame, zones: Sequence[Zone], watch: Sequence[str],
-                 bus: Bus, *, track_stages: Sequence[TrackStage] = (),
-                 engagement: Any = None) -> None:
-        self.tracker = Tracker(frame)
-        self.classifier = KinematicClassifier()
-        self.monitor = AirspaceMonitor(zones, watch)
-        self.track_stages = list(track_stages)
-        self.engagement = engagement
-        self.bus = bus
-        if engagement is not None and callable(getattr(engagement, "decide", None)):
-            bus.subscribe("decisions", self._decide)
-
-    def ingest(self, detections: Sequence[Detection]) -> None:
-        ordered = sorted(detections, key=lambda d: d.time)
-        self.bus.publish("detections", ordered)
-        self._emit(self.classifier.process(self.tracker.process(ordered)))
-
-    def finish(self, time: float) -> None:
-        self._emit(self.classifier.process(self.tracker.finish(time)))
-        self.bus.publish("events", self.monitor.finish(time))
-
-    def _emit(self, tracks: list[Track]) -> None:
-        events: list[Event] = []
-        for stage in self.track_stages:
-            out = stage(tracks)
-            if isinstance(out, tuple):
-                tracks, more = out
-                events.extend(more)
-            else:
-                tracks = out
-        self.bus.publish("tracks", tracks)
-        events.extend(self.monitor.process(tracks))
-        self.bus.publish("events", events)
-        process = getattr(self.engagement, "process", None)
-        if callable(process):
-            self.bus.publish("recommendations", list(process(tracks, events) or ()))
-
-    def _decide(self, _topic: str, decisions: Sequence[Any]) -> None:
-        for d in decisions:
-            updated = self.engagement.decide(d)
-            if updated:
-                self.bus.publish("recommendations",
-                                 list(updated) if isinstance(updated, list | tuple)
-                                 else [updated])
+    name = config.scenario.name if config.scenario is not None else None
+    return [identity_stage(name, watch, zones, keep_lost_s=3600.0).process]
 
 
 async def serve(config: ServeConfig, *, ready: Callable[[ServeStats], None] | None = None,
-                bus: Bus | None = None, track_stages: Sequence[TrackStage] = (),
+                bus: Bus | None = None, track_stages: Sequence[TrackStage] | None = None,
                 engagement: Any = None) -> ServeStats:
     """Run the live service until the duration or the scenario's end; return its counts.
 
     ``ready`` is called once inputs listen (with the bound SAPIENT port) and the store
     is open. ``bus``: publish the picture on this bus (a web picture subscribes to it,
-    and people's decisions are published on it); a private one otherwise."""
+    and people's decisions are published on it); a private one otherwise.
+    ``track_stages`` (None: the identity adjudicator, if ``config.identity``) and
+    ``engagement`` (None: the engagement stage of ``config.doctrine`` for a scenario with
+    a shipped effector laydown) replace the standard stages of :mod:`dronewall.stages`."""
     config.check()
     sensors: list[Sensor] = []
     pending: list[Detection] = []
@@ -201,6 +155,13 @@ async def serve(config: ServeConfig, *, ready: Callable[[ServeStats], None] | No
 
     bus.subscribe("tracks", to_outbox)
     bus.subscribe("events", to_outbox)
+    if track_stages is None:
+        track_stages = _standard_track_stages(config, watch, zones)
+    if engagement is None and config.scenario is not None and config.doctrine:
+        from dronewall.stages import engagement_stage
+
+        engagement = engagement_stage(config.scenario.name, config.scenario.assets, watch,
+                                      config.doctrine)
     picture = Picture(LocalFrame(lat0, lon0), zones, watch, bus, track_stages=track_stages,
                       engagement=engagement)
     tasks: list[asyncio.Task[Any]] = []

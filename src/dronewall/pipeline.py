@@ -1,7 +1,7 @@
 """The embedded mode: one process runs a scenario end to end, faster than real time.
 
-    simulator --detections--> tracker + classifier --tracks--> airspace monitor --events-->
-                      \\_____________ every message ______________/--> store
+    simulator --detections--> tracker + classifier + identity --tracks--> airspace monitor
+                      \\_____________ every message ______________/--> store       --events-->
 
 Stages are plain objects joined by the in-process bus; the store subscribes to every
 topic and writes each batch as it is published. Simulation time drives everything,
@@ -21,16 +21,14 @@ from typing import Any
 import numpy as np
 
 import dronewall
-from dronewall.airspace.classify import KinematicClassifier
-from dronewall.airspace.monitor import AirspaceMonitor
 from dronewall.bus import Bus
 from dronewall.eval.truth import truth_events
-from dronewall.fusion.tracker import Tracker
 from dronewall.geo.borders import countries, national_airspace
 from dronewall.geo.frames import LocalFrame
 from dronewall.model import Detection, Event, Sensor, Track, TruthState, Zone
 from dronewall.sim.scenario import Scenario
 from dronewall.sim.simulator import simulate
+from dronewall.stages import Picture, identity_stage
 from dronewall.store import RunStore
 from dronewall.timeutil import iso
 
@@ -113,14 +111,8 @@ def run_scenario(
     bus.subscribe("*", lambda topic, msgs: store.append(topic, msgs))
     bus.subscribe("*", run.collect)
 
-    tracker = Tracker(frame)
-    classifier = KinematicClassifier()
-    monitor = AirspaceMonitor(zones, watch)
-    bus.subscribe(
-        "detections",
-        lambda _t, dets: bus.publish("tracks", classifier.process(tracker.process(dets))),
-    )
-    bus.subscribe("tracks", lambda _t, trs: bus.publish("events", monitor.process(trs)))
+    identity = identity_stage(scenario.name, watch, zones)
+    picture = Picture(frame, zones, watch, bus, track_stages=[identity.process])
 
     bus.publish("sensors", sim.sensors)
     bus.publish("zones", zones)
@@ -136,7 +128,7 @@ def run_scenario(
         last = t_next >= sim.end  # the last chunk also takes what lies exactly at the end
         a, b = (int(i) for i in np.searchsorted(det_times, [t, t_next]))
         b = len(dets) if last else b
-        bus.publish("detections", dets[a:b])
+        picture.ingest(dets[a:b])
         ta, tb = (int(i) for i in np.searchsorted(truth_times, [t, t_next]))
         tb = len(truth) if last else tb
         bus.publish("truth.states", truth[ta:tb])
@@ -144,8 +136,7 @@ def run_scenario(
         t = t_next
         if progress:
             progress(t - sim.start, total)
-    bus.publish("tracks", classifier.process(tracker.finish(sim.end)))
-    bus.publish("events", monitor.finish(sim.end))
+    picture.finish(sim.end)
 
     reference = truth_events(sim.truth_states(1.0), zones, watch, sim.end)
     bus.publish("truth.events", reference)
@@ -166,7 +157,8 @@ def run_scenario(
         "target_info": {k: list(v) for k, v in sim.target_info.items()},
         "wall_seconds": round(wall, 3),
         "simulation_seconds": round(t_sim, 3),
-        "tracker_stats": dict(tracker.stats),
+        "tracker_stats": dict(picture.tracker.stats),
+        "identity_rules": {"name": identity.rules.name, "version": identity.rules.version},
         "bus_errors": dict(bus.handler_errors),
         "counts": dict(bus.published),
         "dronewall_version": dronewall.__version__,

@@ -26,7 +26,7 @@ DEFAULT_PORT = 8080
 
 
 def live_hub(config: Any, tokens: Tokens, *, cycle_s: float = 1.0,
-             replay_after_live: bool = True, track_stages: Sequence[Any] = (),
+             replay_after_live: bool = True, track_stages: Sequence[Any] | None = None,
              engagement: Any = None) -> Hub:
     """A hub over a live run (``dronewall.live.ServeConfig``)."""
     state = PictureState()

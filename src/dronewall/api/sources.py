@@ -65,8 +65,8 @@ class LiveSource:
 
     mode = "live"
 
-    def __init__(self, state: PictureState, config: Any, *, track_stages: Sequence[Any] = (),
-                 engagement: Any = None) -> None:
+    def __init__(self, state: PictureState, config: Any, *,
+                 track_stages: Sequence[Any] | None = None, engagement: Any = None) -> None:
         self.state = state
         self.config = config
         self.bus = Bus()
