@@ -619,3 +619,15 @@ def bench_tracker(targets: str, scans: int, seed: int, only: str | None, as_json
 
 if __name__ == "__main__":
     main()
+
+
+# Commands that live with their package.
+from dronewall.acoustic.cli import acoustic as _acoustic  # noqa: E402
+from dronewall.acoustic.node_cli import node as _node  # noqa: E402
+from dronewall.acoustic.train_cli import evaluate as _acoustic_evaluate  # noqa: E402
+from dronewall.acoustic.train_cli import train as _acoustic_train  # noqa: E402
+
+_acoustic.add_command(_acoustic_train)
+_acoustic.add_command(_acoustic_evaluate)
+main.add_command(_acoustic)
+main.add_command(_node)

@@ -1,0 +1,294 @@
+"""Fast mode: detection and bearing error of an acoustic node without synthesising audio.
+
+Two layers:
+
+1. **SNR model** (:func:`comb_snr_db`), pure physics: the received level of each harmonic
+   of the target's tone families (source level - spreading - ISO 9613-1 absorption, plus the
+   two-ray ground effect when enabled) over the noise in one detector bin at that frequency
+   (ambient + wind + self-noise + the target's own broadband sound, in a bin of
+   ``1.5 fs / nfft`` Hz, widened by the tone's speed wander). The detection SNR is the sum of
+   the 12 best per-harmonic SNRs in 50-4000 Hz -- the deflection of a harmonic-sum detector,
+   like the node's. Broadband-only sources use band SNR in 50-4000 Hz.
+2. **Calibration** (``data/calibration.json``, written by
+   :func:`dronewall.acoustic.fullphysics.calibrate`): per class, Pd as a logistic function of
+   that predicted SNR, ``Pd = pfa + (1 - pfa) / (1 + exp(-(snr - s50) / width))``, fitted to
+   the detection rate of the full-physics chain (synthesised audio through the node
+   pipeline) over a range sweep; per (class, ambient) when that ambient was calibrated, else
+   pooled over ambients. Bearing error ``sigma = sqrt(floor^2 + k^2 / snr_lin)`` degrees,
+   fitted the same way. Without a calibration file the model falls back to an uncalibrated
+   threshold (``Pd = Phi((snr - 10 dB) / 2 dB)``, bearing ``sqrt(1 + 100/snr)``) and says so
+   in :attr:`FastAcousticModel.source`.
+
+Use from a simulator (per node, per target, per report period)::
+
+    model = FastAcousticModel.load()                       # cached table
+    det = model.detect(range_m, "shahed", env, rng, true_azimuth_deg=az)
+    if det.detected[i]: report bearing det.azimuth_deg[i] with sigma det.sigma_deg[i]
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from dronewall.acoustic.noise import AMBIENT_PRESETS, noise_psd_db
+from dronewall.acoustic.propagation import (
+    DEFAULT_ENV,
+    P_REF_PA,
+    Environment,
+    ground_effect_db,
+    transmission_loss_db,
+)
+from dronewall.acoustic.signatures import Signature
+
+CALIBRATION_PATH = Path(__file__).parent / "data" / "calibration.json"
+DETECTOR_NFFT = 2048
+"""Detector FFT length at 16 kHz (the node's; 7.8 Hz bins)."""
+SNR_BAND_HZ = (50.0, 4000.0)
+N_BEST = 12
+FALLBACK_S50_DB = 10.0
+FALLBACK_WIDTH_DB = 2.0 / 1.702  # logistic width matching a probit of sigma 2 dB
+
+
+def comb_snr_db(
+    signature: Signature,
+    range_m: ArrayLike,
+    env: Environment = DEFAULT_ENV,
+    *,
+    source_height_m: ArrayLike | None = None,
+    fs: int = 16000,
+    nfft: int = DETECTOR_NFFT,
+) -> NDArray[np.float64]:
+    """Predicted detection SNR (dB) of ``signature`` at slant ``range_m`` (any shape).
+
+    ``source_height_m`` (above the node, default 0) only matters with ground reflection.
+    """
+    r = np.maximum(np.atleast_1d(np.asarray(range_m, dtype=float)), 1.0)
+    h = np.broadcast_to(
+        np.asarray(0.0 if source_height_m is None else source_height_m, dtype=float), r.shape)
+    horiz = np.sqrt(np.maximum(r**2 - h**2, 0.0))
+    lo, hi = SNR_BAND_HZ
+    bin_hz = 1.5 * fs / nfft
+    out = np.full(r.shape, -np.inf)
+    comps = [(f, a) for f, a in signature.tone_components()]
+    if comps:
+        freqs = np.concatenate([f for f, _ in comps])
+        rms = np.concatenate([a for _, a in comps])
+        keep = (freqs >= lo) & (freqs <= hi)
+        freqs, rms = freqs[keep], rms[keep]
+    else:
+        freqs = np.zeros(0)
+        rms = np.zeros(0)
+    if freqs.size:
+        f = freqs[None, :]
+        tl = transmission_loss_db(f, r.reshape(-1, 1), env)
+        tl = tl - ground_effect_db(f, horiz.reshape(-1, 1), h.reshape(-1, 1) + env.mic_height_m,
+                                   env)
+        sig_db = 20.0 * np.log10(rms / P_REF_PA)[None, :] - tl
+        noise = 10.0 ** (noise_psd_db(freqs, env) / 10.0)[None, :] + 10.0 ** (
+            (signature.broadband_psd_db(freqs, fs)[None, :] - tl) / 10.0)
+        width = np.sqrt(bin_hz**2 + (2.0 * freqs * signature.f0_wander) ** 2)[None, :]
+        snr = 10.0 ** (sig_db / 10.0) / (noise * width)
+        best = np.sort(snr, axis=1)[:, ::-1][:, :N_BEST]
+        out = 10.0 * np.log10(np.sum(best, axis=1) + 1e-30)
+    elif signature.broadband is not None:
+        grid = np.linspace(lo, hi, 400)
+        df = grid[1] - grid[0]
+        tl = transmission_loss_db(grid[None, :], r.reshape(-1, 1), env)
+        sig_p = np.sum(10.0 ** ((signature.broadband_psd_db(grid, fs)[None, :] - tl) / 10.0),
+                       axis=1) * df
+        noise_p = np.sum(10.0 ** (noise_psd_db(grid, env) / 10.0)) * df
+        out = 10.0 * np.log10(sig_p / noise_p + 1e-30)
+    return out.reshape(np.shape(range_m))
+
+
+def logistic_pd(snr_db: ArrayLike, s50: float, width: float, pfa: float = 0.0,
+                ) -> NDArray[np.float64]:
+    """``pfa + (1 - pfa) / (1 + exp(-(snr - s50) / width))``."""
+    z = (np.asarray(snr_db, dtype=float) - s50) / max(width, 1e-6)
+    return np.asarray(pfa + (1.0 - pfa) / (1.0 + np.exp(-np.clip(z, -60.0, 60.0))))
+
+
+def bearing_sigma_deg(snr_db: ArrayLike, floor_deg: float, k_deg: float) -> NDArray[np.float64]:
+    """``sqrt(floor^2 + k^2 / snr_lin)`` degrees."""
+    snr = 10.0 ** (np.asarray(snr_db, dtype=float) / 10.0)
+    return np.asarray(np.sqrt(floor_deg**2 + k_deg**2 / np.maximum(snr, 1e-6)))
+
+
+@dataclass(frozen=True)
+class PdFit:
+    """Logistic Pd(SNR) parameters, dB."""
+
+    s50: float
+    width: float
+
+
+@dataclass(frozen=True)
+class FastDetections:
+    """Per-sample outcome of :meth:`FastAcousticModel.detect` (arrays of one shape)."""
+
+    detected: NDArray[np.bool_]
+    pd: NDArray[np.float64]
+    snr_db: NDArray[np.float64]
+    sigma_deg: NDArray[np.float64]
+    azimuth_deg: NDArray[np.float64] | None = None
+
+
+@dataclass
+class FastAcousticModel:
+    """Calibrated Pd(range) and bearing sigma for each acoustic class; see the module doc."""
+
+    fits: dict[str, PdFit] = field(default_factory=dict)
+    fits_by_ambient: dict[tuple[str, str], PdFit] = field(default_factory=dict)
+    bearing: dict[str, tuple[float, float]] = field(default_factory=dict)
+    pfa: dict[str, float] = field(default_factory=dict)
+    source: str = "uncalibrated SNR threshold (no calibration table)"
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> FastAcousticModel:
+        """The shipped table (cached), a given table, or the uncalibrated fallback."""
+        p = Path(path) if path else CALIBRATION_PATH
+        if not p.exists():
+            return cls()
+        return _load_cached(str(p), p.stat().st_mtime)
+
+    @classmethod
+    def from_table(cls, table: dict[str, Any]) -> FastAcousticModel:
+        """Build from a parsed calibration.json document."""
+        fits: dict[str, PdFit] = {}
+        by_amb: dict[tuple[str, str], PdFit] = {}
+        bearing: dict[str, tuple[float, float]] = {}
+        for label, c in table.get("classes", {}).items():
+            fits[label] = PdFit(float(c["pooled"]["s50"]), float(c["pooled"]["width"]))
+            for amb, f in c.get("by_ambient", {}).items():
+                by_amb[(label, amb)] = PdFit(float(f["s50"]), float(f["width"]))
+            if c.get("bearing"):
+                bearing[label] = (float(c["bearing"]["floor_deg"]), float(c["bearing"]["k_deg"]))
+        return cls(fits=fits, fits_by_ambient=by_amb, bearing=bearing,
+                   pfa={k: float(v) for k, v in table.get("pfa", {}).items()},
+                   source=str(table.get("method", "calibration table")),
+                   meta={k: v for k, v in table.items() if k not in ("classes", "points")})
+
+    @property
+    def calibrated(self) -> bool:
+        """Whether a calibration table was loaded."""
+        return bool(self.fits)
+
+    def fit_for(self, label: str, ambient: str) -> PdFit:
+        """The Pd fit used for this class in this ambient: the ambient's own fit when it
+        was calibrated, else interpolated between the calibrated ambients by their A-weighted
+        level (held at the ends), else the class's pooled fit."""
+        exact = self.fits_by_ambient.get((label, ambient))
+        if exact is not None:
+            return exact
+        known = sorted(
+            (AMBIENT_PRESETS[a].la_db, f) for (lab, a), f in self.fits_by_ambient.items()
+            if lab == label and a in AMBIENT_PRESETS
+        )
+        if known and ambient in AMBIENT_PRESETS:
+            la = AMBIENT_PRESETS[ambient].la_db
+            xs = [k for k, _ in known]
+            return PdFit(float(np.interp(la, xs, [f.s50 for _, f in known])),
+                         float(np.interp(la, xs, [f.width for _, f in known])))
+        return self.fits.get(label) or PdFit(FALLBACK_S50_DB, FALLBACK_WIDTH_DB)
+
+    def snr_db(self, range_m: ArrayLike, label: str | Signature, env: Environment = DEFAULT_ENV,
+               **kw: Any) -> NDArray[np.float64]:
+        """Predicted detection SNR, dB (``kw``: source_height_m, source_level_db, ...)."""
+        sig, height = _signature(label, kw)
+        return comb_snr_db(sig, range_m, env, source_height_m=height)
+
+    def p_detect(self, range_m: ArrayLike, label: str | Signature,
+                 env: Environment = DEFAULT_ENV, **kw: Any) -> NDArray[np.float64]:
+        """Probability of detection per 1-s decision at slant ``range_m``."""
+        sig, height = _signature(label, kw)
+        snr = comb_snr_db(sig, range_m, env, source_height_m=height)
+        fit = self.fit_for(sig.label, env.ambient)
+        return logistic_pd(snr, fit.s50, fit.width, self.pfa.get(env.ambient, 0.0))
+
+    def sigma_deg(self, snr_db: ArrayLike, label: str) -> NDArray[np.float64]:
+        """Bearing error (1 sigma, degrees) at this SNR for this class."""
+        floor, k = self.bearing.get(label, (1.0, 10.0))
+        return bearing_sigma_deg(snr_db, floor, k)
+
+    def detect(
+        self,
+        range_m: ArrayLike,
+        label: str | Signature,
+        env: Environment = DEFAULT_ENV,
+        rng: np.random.Generator | None = None,
+        *,
+        true_azimuth_deg: ArrayLike | None = None,
+        **kw: Any,
+    ) -> FastDetections:
+        """Draw detections (and noisy bearings when ``true_azimuth_deg`` is given).
+
+        ``kw`` may set ``source_level_db``, ``source_height_m`` or any signature override.
+        Deterministic for a given ``rng`` state.
+        """
+        rng = rng if rng is not None else np.random.default_rng(0)
+        sig, height = _signature(label, kw)
+        snr = np.atleast_1d(comb_snr_db(sig, range_m, env, source_height_m=height))
+        fit = self.fit_for(sig.label, env.ambient)
+        pd = logistic_pd(snr, fit.s50, fit.width, self.pfa.get(env.ambient, 0.0))
+        detected = rng.random(pd.shape) < pd
+        sigma = self.sigma_deg(snr, sig.label)
+        az = None
+        if true_azimuth_deg is not None:
+            noise = rng.standard_normal(pd.shape) * sigma
+            az = np.mod(np.asarray(true_azimuth_deg, dtype=float) + noise, 360.0)
+        return FastDetections(detected=detected, pd=pd, snr_db=snr, sigma_deg=sigma,
+                              azimuth_deg=az)
+
+    def false_alarms(self, n_decisions: int, env: Environment = DEFAULT_ENV,
+                     rng: np.random.Generator | None = None) -> int:
+        """Number of false detections among ``n_decisions`` noise-only 1-s decisions (the
+        node's designed Pfa per decision; a simulator draws these as clutter bearings)."""
+        rng = rng if rng is not None else np.random.default_rng(0)
+        return int(rng.binomial(n_decisions, self.pfa.get(env.ambient, 0.0)))
+
+    def range_at_pd(self, label: str | Signature, pd: float = 0.5,
+                    env: Environment = DEFAULT_ENV, max_range_m: float = 50_000.0,
+                    **kw: Any) -> float:
+        """Largest slant range (m) where Pd >= ``pd`` (0 when never), by bisection."""
+        sig, height = _signature(label, kw)
+        ranges = np.geomspace(1.0, max_range_m, 400)
+        fit = self.fit_for(sig.label, env.ambient)
+        p = logistic_pd(comb_snr_db(sig, ranges, env, source_height_m=height), fit.s50,
+                        fit.width, self.pfa.get(env.ambient, 0.0))
+        ok = np.flatnonzero(p >= pd)
+        if ok.size == 0:
+            return 0.0
+        i = int(ok[-1])
+        if i == ranges.size - 1:
+            return float(max_range_m)
+        lo_r, hi_r = ranges[i], ranges[i + 1]
+        for _ in range(40):
+            mid = math.sqrt(lo_r * hi_r)
+            pm = float(logistic_pd(comb_snr_db(sig, mid, env, source_height_m=height),
+                                   fit.s50, fit.width, self.pfa.get(env.ambient, 0.0)))
+            lo_r, hi_r = (mid, hi_r) if pm >= pd else (lo_r, mid)
+        return float(lo_r)
+
+
+def _signature(label: str | Signature, kw: dict[str, Any]) -> tuple[Signature, Any]:
+    height = kw.pop("source_height_m", None)
+    if isinstance(label, Signature):
+        sig = label.with_overrides(**kw) if kw else label
+    else:
+        variant = kw.pop("variant", None)
+        sig = Signature.for_label(label, variant, **kw)
+    return sig, height
+
+
+@cache
+def _load_cached(path: str, mtime: float) -> FastAcousticModel:
+    return FastAcousticModel.from_table(json.loads(Path(path).read_text(encoding="utf-8")))

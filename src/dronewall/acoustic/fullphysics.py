@@ -1,0 +1,527 @@
+"""Full physics: synthesised audio through the node pipeline, and the fast mode's calibration.
+
+:func:`node_detections` renders a target's sound at one node with
+:func:`dronewall.acoustic.synthesis.synthesize`, converts it to the ADC's full-scale units
+(:data:`~dronewall.acoustic.synthesis.FULL_SCALE_DB_SPL`) and runs the node's own pipeline
+(:class:`dronewall.acoustic.node.NodePipeline`: harmonic-sum detector, classifier, bearings)
+on it: one decision per 1-s frame, exactly what a deployed node would output.
+
+:func:`calibrate` sweeps range per (class, ambient) with static targets, measures the
+detection rate and bearing errors of that chain, and fits the fast mode's curves
+(:mod:`dronewall.acoustic.fastmode`): logistic Pd in the *predicted* SNR and
+``sigma(SNR)``. :func:`validate` re-runs full physics with fresh seeds and compares it with
+the fast mode, giving the max |Pd difference| over range.
+
+Detection and bearings do not depend on the classifier. When no trained classifier model is
+shipped yet, a placeholder model (every frame "background") is used so that the detector and
+DOA still run; the calibration records which model and threshold it used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dronewall.acoustic.arrays import ArrayGeometry
+from dronewall.acoustic.fastmode import (
+    CALIBRATION_PATH,
+    FastAcousticModel,
+    comb_snr_db,
+    logistic_pd,
+)
+from dronewall.acoustic.propagation import DEFAULT_ENV, Environment
+from dronewall.acoustic.signatures import Signature
+from dronewall.acoustic.synthesis import FULL_SCALE_DB_SPL, Trajectory, synthesize, to_dbfs
+
+CAL_DB = FULL_SCALE_DB_SPL + 10.0 * math.log10(2.0)
+"""dBFS (10 log10 of mean square, full scale 1.0) to dB SPL under our ADC calibration."""
+
+CAL_CLASSES = ("shahed", "gerbera", "helicopter", "multicopter", "propeller_aircraft", "jet")
+CAL_AMBIENTS = ("rural_night", "suburban", "urban")
+ELEVATION_DEG = 8.0  # calibration targets sit 8 degrees above the horizon
+
+
+def _pipeline(array: ArrayGeometry | None, fs: int, always_doa: bool = False) -> Any:
+    from dronewall.acoustic import classifier
+    from dronewall.acoustic.node import NodePipeline
+
+    model: Any = None
+    if not classifier.MODEL_PATH.exists():
+        model = _placeholder_model()
+    return NodePipeline(array, fs, model=model, cal_db=CAL_DB, always_doa=always_doa)
+
+
+def _placeholder_model() -> Any:
+    from dronewall.acoustic import features
+    from dronewall.acoustic.classifier import Model
+
+    n = len(features.FEATURE_NAMES)
+    return Model(mean=np.zeros(n), scale=np.ones(n), weights=[np.zeros((n, 1))],
+                 biases=[np.zeros(1)], classes=("background",),
+                 meta={"placeholder": "no trained classifier shipped; detector-only"})
+
+
+def model_name() -> str:
+    """Which classifier the pipeline uses here (for the calibration record)."""
+    from dronewall.acoustic import classifier
+
+    return "shipped" if classifier.MODEL_PATH.exists() else "placeholder (detector only)"
+
+
+def node_detections(
+    signature: Signature,
+    trajectory: Trajectory,
+    array: ArrayGeometry,
+    *,
+    duration_s: float,
+    t0: float = 0.0,
+    env: Environment = DEFAULT_ENV,
+    seed: int = 0,
+    fs: int = 16000,
+) -> list[Any]:
+    """The node pipeline's decisions (``NodeDetection`` per 1-s frame) for this target."""
+    audio = synthesize(signature, trajectory, array, fs=fs, duration_s=duration_s, t0=t0,
+                       env=env, seed=seed)
+    pipe = _pipeline(array if array.n_channels > 1 else None, fs)
+    return list(pipe.process(to_dbfs(audio), t0))
+
+
+def detector_probe() -> dict[str, Any]:
+    """A fingerprint of the node detector's behaviour: its threshold and its statistic on
+    three fixed frames (a Shahed near the transition, rural night, fixed seed). A table
+    calibrated against a different detector is stale (see :func:`table_is_current`)."""
+    pos = (3300.0 * 0.6, 3300.0 * 0.8, 300.0)
+    dets = node_detections(Signature.for_label("shahed"), Trajectory.static(pos),
+                           ArrayGeometry.single(), duration_s=3.0, env=DEFAULT_ENV, seed=4242)
+    return {"threshold": float(dets[0].threshold) if dets else None,
+            "statistics": [round(float(d.statistic), 3) for d in dets]}
+
+
+def table_is_current(table: dict[str, Any], tol: float = 0.01) -> bool:
+    """Whether ``table`` was calibrated against the node detector as it is now."""
+    probe = table.get("detector_probe")
+    if not probe:
+        return False
+    now = detector_probe()
+    if now["threshold"] != probe.get("threshold") or now["threshold"] != table.get("threshold"):
+        return False
+    a, b = np.asarray(now["statistics"]), np.asarray(probe.get("statistics", []))
+    return a.shape == b.shape and bool(np.all(np.abs(a - b) <= tol * np.maximum(1.0, np.abs(b))))
+
+
+@dataclass(frozen=True)
+class PointResult:
+    """Full-physics outcome at one (class, ambient, range): the detector statistic of every
+    1-s frame and, for array runs, the bearing error of every frame (nan where none), so
+    that Pd and bearing errors can be re-derived for another threshold without new audio."""
+
+    label: str
+    ambient: str
+    range_m: float
+    snr_db: float
+    stats: tuple[float, ...]
+    threshold: float
+    errors_deg: tuple[float, ...] = ()
+
+    @property
+    def n(self) -> int:
+        """Frames."""
+        return len(self.stats)
+
+    @property
+    def detected(self) -> NDArray[np.bool_]:
+        """Which frames the detector fired on at ``threshold``."""
+        return np.asarray(self.stats) >= self.threshold
+
+    @property
+    def k(self) -> int:
+        """Detected frames."""
+        return int(np.sum(self.detected))
+
+    @property
+    def pd(self) -> float:
+        """Measured detection rate."""
+        return self.k / self.n if self.n else 0.0
+
+    @property
+    def bearing_errors_deg(self) -> tuple[float, ...]:
+        """Bearing errors of the detected frames, degrees."""
+        if not self.errors_deg:
+            return ()
+        err = np.asarray(self.errors_deg, dtype=float)
+        keep = self.detected & np.isfinite(err)
+        return tuple(float(e) for e in err[keep])
+
+    def at_threshold(self, threshold: float) -> PointResult:
+        """The same frames judged at another detector threshold."""
+        return dataclasses.replace(self, threshold=threshold)
+
+    def to_dict(self) -> dict[str, Any]:
+        err = np.asarray(self.bearing_errors_deg)
+        d: dict[str, Any] = {
+            "label": self.label, "ambient": self.ambient, "range_m": round(self.range_m, 1),
+            "snr_db": round(self.snr_db, 3), "n": self.n, "k": self.k,
+            "pd": round(self.pd, 4), "threshold": self.threshold,
+            "stats": [round(float(v), 3) for v in self.stats],
+        }
+        if self.errors_deg:
+            d["errors_deg"] = [None if not np.isfinite(e) else round(float(e), 3)
+                               for e in self.errors_deg]
+        if err.size:
+            d["bearing_rms_deg"] = round(float(np.sqrt(np.mean(err**2))), 3)
+            d["bearing_mad_sigma_deg"] = round(float(1.4826 * np.median(np.abs(err))), 3)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> PointResult:
+        """Inverse of :meth:`to_dict`."""
+        errs = tuple(float("nan") if e is None else float(e) for e in d.get("errors_deg", ()))
+        return cls(str(d["label"]), str(d["ambient"]), float(d["range_m"]),
+                   float(d["snr_db"]), tuple(float(v) for v in d["stats"]),
+                   float(d["threshold"]), errs)
+
+
+def run_point(
+    label: str, range_m: float, env: Environment, *, seconds: int, seed: int,
+    array: ArrayGeometry | None = None, fs: int = 16000, **overrides: Any,
+) -> PointResult:
+    """Full physics for a static target of ``label`` at slant ``range_m`` (8 degrees above
+    the horizon, random azimuth): per-frame detector statistics, and with an array the
+    bearing error of every frame."""
+    sig = Signature.for_label(label, **overrides)
+    rng = np.random.default_rng(seed)
+    az = float(rng.uniform(0.0, 360.0))
+    el = math.radians(ELEVATION_DEG)
+    horiz = range_m * math.cos(el)
+    pos = (horiz * math.sin(math.radians(az)), horiz * math.cos(math.radians(az)),
+           range_m * math.sin(el))
+    arr = array or ArrayGeometry.single()
+    audio = synthesize(sig, Trajectory.static(pos), arr, fs=fs, duration_s=float(seconds),
+                       env=env, seed=seed)
+    pipe = _pipeline(arr if arr.n_channels > 1 else None, fs, always_doa=arr.n_channels > 1)
+    dets = pipe.process(to_dbfs(audio), 0.0)
+    errors: tuple[float, ...] = ()
+    if arr.n_channels > 1:
+        errors = tuple(
+            (d.bearings[0].azimuth - az + 180.0) % 360.0 - 180.0 if d.bearings else float("nan")
+            for d in dets
+        )
+    snr = float(comb_snr_db(sig, range_m, env))
+    return PointResult(label, env.ambient, range_m, snr,
+                       tuple(float(d.statistic) for d in dets), float(pipe.threshold), errors)
+
+
+def run_point_chunked(label: str, range_m: float, env: Environment, *, seconds: int,
+                      seed: int, chunk_s: int = 20, **overrides: Any) -> PointResult:
+    """:func:`run_point` (one microphone) in ``chunk_s`` pieces with their own seeds (own
+    azimuth, speed wander and harmonic phases), merged: frames closer to independent."""
+    parts = [run_point(label, range_m, env, seconds=min(chunk_s, seconds - s0),
+                       seed=seed * 131 + i, **overrides)
+             for i, s0 in enumerate(range(0, seconds, chunk_s))]
+    return dataclasses.replace(parts[0], stats=tuple(v for p in parts for v in p.stats))
+
+
+def range_for_snr(label: str, env: Environment, snr_db: Sequence[float] | np.ndarray,
+                  **overrides: Any) -> np.ndarray:
+    """Slant ranges (m) where the predicted SNR is ``snr_db`` (nan where never reached)."""
+    sig = Signature.for_label(label, **overrides)
+    grid = np.geomspace(5.0, 80_000.0, 800)
+    snr = comb_snr_db(sig, grid, env)
+    # SNR falls with range (up to saturation near the source): use the running minimum.
+    mono = np.minimum.accumulate(snr)
+    target = np.asarray(snr_db, dtype=float)
+    out = np.interp(-target, -mono, np.log(grid), left=np.nan, right=np.nan)
+    return np.asarray(np.exp(out))
+
+
+def ranges_for(label: str, env: Environment, snr_hi: float = 24.0, snr_lo: float = -2.0,
+               n: int = 7) -> np.ndarray:
+    """``n`` ranges spanning predicted SNR ``snr_hi`` .. ``snr_lo`` (where reachable)."""
+    r = range_for_snr(label, env, np.linspace(snr_hi, snr_lo, n))
+    return np.asarray(r[np.isfinite(r)])
+
+
+
+
+def _fit_logistic(snr: np.ndarray, k: np.ndarray, n: np.ndarray) -> dict[str, float]:
+    """Maximum-likelihood logistic Pd(snr) through binomial counts."""
+    from scipy.optimize import minimize
+
+    def nll(theta: np.ndarray) -> float:
+        p = np.clip(logistic_pd(snr, theta[0], math.exp(theta[1])), 1e-9, 1 - 1e-9)
+        return float(-np.sum(k * np.log(p) + (n - k) * np.log(1 - p)))
+
+    pd = k / np.maximum(n, 1)
+    s50_0 = float(np.interp(0.5, pd[np.argsort(pd)], snr[np.argsort(pd)])) if pd.size else 10.0
+    best = minimize(nll, np.array([s50_0, 0.0]), method="Nelder-Mead",
+                    options={"xatol": 1e-4, "fatol": 1e-6, "maxiter": 2000})
+    s50, logw = best.x
+    return {"s50": round(float(np.clip(s50, -30.0, 80.0)), 4),
+            "width": round(float(np.clip(math.exp(logw), 0.05, 20.0)), 4)}
+
+
+def _fit_bearing(snr: np.ndarray, sigma: np.ndarray, weight: np.ndarray) -> dict[str, float]:
+    """Least-squares ``sigma^2 = floor^2 + k^2 / snr_lin`` (non-negative)."""
+    from scipy.optimize import nnls
+
+    inv = 10.0 ** (-snr / 10.0)
+    w = np.sqrt(weight)
+    sol, _ = nnls(np.stack([np.ones_like(inv), inv], axis=1) * w[:, None], sigma**2 * w)
+    return {"floor_deg": round(float(math.sqrt(sol[0])), 4),
+            "k_deg": round(float(math.sqrt(sol[1])), 4)}
+
+
+def _s50_estimate(points: Sequence[PointResult]) -> float | None:
+    """Predicted SNR where the measured Pd crosses 0.5 (None if it never does)."""
+    pts = sorted(points, key=lambda p: p.snr_db)
+    pd = np.array([p.pd for p in pts])
+    snr = np.array([p.snr_db for p in pts])
+    if pd.size == 0 or pd.max() < 0.5 or pd.min() >= 0.5:
+        return None
+    i = int(np.flatnonzero(pd >= 0.5)[0])
+    if i == 0:
+        return float(snr[0])
+    return float(np.interp(0.5, [pd[i - 1], pd[i]], [snr[i - 1], snr[i]]))
+
+
+def _calibrate_combo(
+    job: tuple[str, str, int, int, float, ArrayGeometry],
+) -> tuple[list[PointResult], list[PointResult]]:
+    """Coarse sweep, dense sweep around the transition and bearing runs of one
+    (class, ambient); deterministic for its seed (so it can run in a worker process)."""
+    label, amb, seconds, seed, wind_m_s, arr = job
+    env = Environment(ambient=amb, wind_m_s=wind_m_s)
+    counter = [0]
+
+    def run(r: float, secs: int, geometry: ArrayGeometry | None = None) -> PointResult:
+        counter[0] += 1
+        return run_point(label, r, env, seconds=secs, seed=seed * 10_007 + counter[0],
+                         array=geometry)
+
+    points = [run(float(r), 8) for r in ranges_for(label, env, 30.0, -3.0, 12)]
+    bearing: list[PointResult] = []
+    s50 = _s50_estimate(points)
+    if s50 is not None:
+        dense = range_for_snr(label, env, s50 + np.linspace(6.0, -6.0, 9))
+        points.extend(
+            run_point_chunked(label, float(r), env, seconds=seconds, seed=seed * 10_009 + i)
+            for i, r in enumerate(dense) if np.isfinite(r))
+        for r in range_for_snr(label, env, s50 + np.array([15.0, 6.0, 1.5])):
+            if np.isfinite(r):
+                bearing.append(run(float(r), 15, arr))
+    return points, bearing
+
+
+def calibrate(
+    *,
+    classes: Sequence[str] = CAL_CLASSES,
+    ambients: Sequence[str] = CAL_AMBIENTS,
+    seconds: int = 60,
+    seed: int = 1,
+    wind_m_s: float = 2.0,
+    array: ArrayGeometry | None = None,
+    out: Path | None = CALIBRATION_PATH,
+    progress: Callable[[PointResult], None] | None = None,
+    workers: int = 1,
+) -> dict[str, Any]:
+    """Run the full-physics sweep, fit the fast-mode curves, write calibration.json.
+
+    Per (class, ambient): a coarse sweep (12 ranges, predicted SNR 30 .. -3 dB, 8 s each)
+    finds the detection transition; 9 ranges within +-6 dB of it get ``seconds`` frames
+    each (one microphone: detection runs on the reference channel either way); three ranges
+    above it run the array for bearing errors.
+    """
+    arr = array or ArrayGeometry.square(0.1)
+    combos = [(label, amb) for label in classes for amb in ambients]
+    jobs = [(label, amb, seconds, seed * 1009 + i, wind_m_s, arr)
+            for i, (label, amb) in enumerate(combos)]
+    if workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers) as pool:
+            results = list(pool.map(_calibrate_combo, jobs))
+    else:
+        results = [_calibrate_combo(job) for job in jobs]
+    points = [p for res, _ in results for p in res]
+    bearing_pts = [p for _, res in results for p in res]
+    if progress:
+        for p in points + bearing_pts:
+            progress(p)
+    meta = {"array": arr.to_mapping(), "seconds_per_point": seconds, "wind_m_s": wind_m_s,
+            "elevation_deg": ELEVATION_DEG, "seed": seed}
+    table = build_table(points, bearing_pts, meta)
+    if out is not None:
+        Path(out).write_text(json.dumps(table, indent=1) + "\n", encoding="utf-8")
+    return table
+
+
+def build_table(points: Sequence[PointResult], bearing_pts: Sequence[PointResult],
+                meta: dict[str, Any], threshold: float | None = None) -> dict[str, Any]:
+    """Fit the fast-mode curves to full-physics points judged at ``threshold`` (default:
+    the node pipeline's current threshold) and assemble the calibration table."""
+    from dronewall.acoustic.detector import DEFAULT_PFA
+
+    pipe = _pipeline(None, 16000)
+    thr = float(pipe.threshold if threshold is None else threshold)
+    points = [p.at_threshold(thr) for p in points]
+    bearing_pts = [p.at_threshold(thr) for p in bearing_pts]
+    classes = list(dict.fromkeys(p.label for p in points))
+    ambients = list(dict.fromkeys(p.ambient for p in points))
+    table: dict[str, Any] = {
+        "version": 1,
+        "method": ("full physics: dronewall.acoustic.synthesis audio through "
+                   "dronewall.acoustic.node.NodePipeline; logistic Pd in predicted comb SNR"),
+        "classifier": model_name(),
+        "threshold": thr,
+        "detector_probe": detector_probe(),
+        **meta,
+        "pfa": dict.fromkeys(ambients, DEFAULT_PFA),
+        "classes": {},
+        "points": [p.to_dict() for p in points],
+        "bearing_points": [p.to_dict() for p in bearing_pts],
+    }
+    for label in classes:
+        sel = [p for p in points if p.label == label]
+        c: dict[str, Any] = {"pooled": _fit(sel), "by_ambient": {},
+                             "detected_anywhere": any(p.k for p in sel)}
+        for amb in ambients:
+            c["by_ambient"][amb] = _fit([p for p in sel if p.ambient == amb])
+        b = [p for p in bearing_pts if p.label == label and len(p.bearing_errors_deg) >= 5]
+        if b:
+            snr = np.array([p.snr_db for p in b])
+            sig = np.array([1.4826 * np.median(np.abs(p.bearing_errors_deg)) for p in b])
+            weight = np.array([len(p.bearing_errors_deg) for p in b], dtype=float)
+            c["bearing"] = _fit_bearing(snr, sig, weight)
+        table["classes"][label] = c
+    return table
+
+
+def _bearing_job(job: tuple[str, float, str, float, int, int, ArrayGeometry]) -> PointResult:
+    label, r, amb, wind, n, seed, arr = job
+    return run_point(label, r, Environment(ambient=amb, wind_m_s=wind), seconds=n, seed=seed,
+                     array=arr)
+
+
+def refit(path: str | Path = CALIBRATION_PATH, threshold: float | None = None,
+          out: str | Path | None = None, *, rerun_bearings: bool = False,
+          workers: int = 1) -> dict[str, Any]:
+    """Re-judge a table's recorded frames at the node's current (or a given) threshold and
+    refit, without synthesising anything: for when only the threshold changed. With
+    ``rerun_bearings`` the array runs are synthesised again (same ranges and seeds) through
+    the current direction finder, for when only the DOA code changed."""
+    table = json.loads(Path(path).read_text(encoding="utf-8"))
+    points = [PointResult.from_dict(d) for d in table["points"]]
+    bearing_pts = [PointResult.from_dict(d) for d in table.get("bearing_points", [])]
+    if rerun_bearings and bearing_pts:
+        arr = ArrayGeometry.from_mapping(table["array"])
+        wind = float(table.get("wind_m_s", 2.0))
+        jobs = [(p.label, p.range_m, p.ambient, wind, p.n, 555_000 + i, arr)
+                for i, p in enumerate(bearing_pts)]
+        if workers > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(workers) as pool:
+                bearing_pts = list(pool.map(_bearing_job, jobs))
+        else:
+            bearing_pts = [_bearing_job(j) for j in jobs]
+    keep = ("array", "seconds_per_point", "wind_m_s", "elevation_deg", "seed")
+    new = build_table(points, bearing_pts, {k: table[k] for k in keep if k in table}, threshold)
+    Path(out or path).write_text(json.dumps(new, indent=1) + "\n", encoding="utf-8")
+    return new
+
+
+def _fit(points: Sequence[PointResult]) -> dict[str, float]:
+    return _fit_logistic(np.array([p.snr_db for p in points]),
+                         np.array([p.k for p in points], dtype=float),
+                         np.array([p.n for p in points], dtype=float))
+
+
+def validation_ranges(model: FastAcousticModel, label: str, env: Environment,
+                      pd_levels: Sequence[float]) -> list[float]:
+    """Ranges where the fast mode predicts these Pd values (the transition, where it is
+    hardest to match), plus one range at twice the Pd = 0.01 range."""
+    fit = model.fit_for(label, env.ambient)
+    p = np.clip(np.asarray(pd_levels, dtype=float), 1e-4, 1 - 1e-4)
+    snr = fit.s50 + fit.width * np.log(p / (1 - p))
+    r = range_for_snr(label, env, snr)
+    out = [float(x) for x in r if np.isfinite(x)]
+    if out:
+        out.append(2.0 * out[-1])
+    return out
+
+
+def _validate_combo(job: tuple[str, str, int, Sequence[float], int, float, str | None],
+                    ) -> list[dict[str, Any]]:
+    label, amb, seconds, pd_levels, seed, wind_m_s, table_path = job
+    model = FastAcousticModel.load(table_path)
+    env = Environment(ambient=amb, wind_m_s=wind_m_s)
+    ranges = validation_ranges(model, label, env, pd_levels) or list(
+        ranges_for(label, env, 30.0, -3.0, 5))
+    rows = []
+    for i, r in enumerate(ranges):
+        res = run_point_chunked(label, float(r), env, seconds=seconds, seed=seed * 7919 + i)
+        rows.append(_validation_row(res, model, env.wind_m_s))
+    return rows
+
+
+def _validation_row(res: PointResult, model: FastAcousticModel, wind_m_s: float,
+                    ) -> dict[str, Any]:
+    env = Environment(ambient=res.ambient, wind_m_s=wind_m_s)
+    fast = float(model.p_detect(res.range_m, res.label, env))
+    se = math.sqrt(max(res.pd * (1 - res.pd), 0.25 / res.n) / res.n)
+    return {"label": res.label, "ambient": res.ambient, "range_m": round(res.range_m, 1),
+            "snr_db": round(res.snr_db, 2), "n": res.n, "threshold": res.threshold,
+            "pd_full": round(res.pd, 4), "pd_fast": round(fast, 4),
+            "abs_diff": round(abs(fast - res.pd), 4), "stderr": round(se, 4),
+            "wind_m_s": wind_m_s, "stats": [round(v, 3) for v in res.stats]}
+
+
+def rejudge(rows: Sequence[dict[str, Any]], table_path: str | Path | None = None,
+            ) -> list[dict[str, Any]]:
+    """Validation rows re-judged at a (refitted) table's threshold against its fast mode,
+    from their recorded per-frame statistics: no new audio."""
+    model = FastAcousticModel.load(table_path)
+    thr = float(model.meta.get("threshold", 0.0))
+    out = []
+    for r in rows:
+        res = PointResult(r["label"], r["ambient"], float(r["range_m"]), float(r["snr_db"]),
+                          tuple(r["stats"]), thr)
+        out.append(_validation_row(res, model, float(r.get("wind_m_s", 2.0))))
+    return out
+
+
+def validate(
+    table_path: str | Path | None = None,
+    *,
+    classes: Sequence[str] = CAL_CLASSES,
+    ambients: Sequence[str] = CAL_AMBIENTS,
+    seconds: int = 100,
+    pd_levels: Sequence[float] = (0.99, 0.9, 0.7, 0.5, 0.3, 0.1, 0.01),
+    seed: int = 7,
+    wind_m_s: float = 2.0,
+    workers: int = 1,
+) -> list[dict[str, Any]]:
+    """Full physics (fresh seeds, one microphone) against the fast mode over range.
+
+    Ranges: where the fast mode predicts ``pd_levels`` (the transition, hardest to match)
+    and twice the last. Each row: label, ambient, range, full-physics Pd over ``seconds``
+    1-s frames, fast Pd, |difference| and the binomial standard error of the full-physics
+    estimate.
+    """
+    path = None if table_path is None else str(table_path)
+    jobs = [(label, amb, seconds, tuple(pd_levels), seed * 1013 + i, wind_m_s, path)
+            for i, (label, amb) in enumerate((lb, a) for lb in classes for a in ambients)]
+    if workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers) as pool:
+            return [row for rows in pool.map(_validate_combo, jobs) for row in rows]
+    return [row for job in jobs for row in _validate_combo(job)]
