@@ -7,12 +7,26 @@ import json
 import random
 import subprocess
 import sys
+from pathlib import Path
 
+import msgspec
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dronewall.batch import score_files, track_file
-from dronewall.model import Detection, GeoPoint, RangeBearing, Track, TruthState, decode, encode
-from dronewall.model.jsonl import MessageFileError, read_messages
+from dronewall.model import (
+    BearingOnly,
+    Detection,
+    GeoPoint,
+    RangeBearing,
+    Track,
+    TruthState,
+    decode,
+    encode,
+)
+from dronewall.model.jsonl import MessageFileError, read_messages, write_messages
 
 RADAR = GeoPoint(lat=52.0, lon=23.0, alt=50.0)
 T0 = 1_757_451_600.0
@@ -89,3 +103,52 @@ def test_cli_track_and_score(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and f"{bad}:1:" in proc.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_bearing_and_tdoa_files_are_tracked(tmp_path):
+    """An acoustic-only detections file (bearings + TDOA, shuffled) gives a track with
+    the acoustic class evidence."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_fusion_acoustic import LINE, P0, V, acoustic_stream
+
+    dets = acoustic_stream(LINE, P0, V, 0.0, 90.0, seed=9,
+                           class_probs={"shahed": 0.7, "background": 0.2})
+    dets = [msgspec.structs.replace(d, time=d.time + T0) for d in dets]
+    random.Random(1).shuffle(dets)
+    dpath = tmp_path / "acoustic.jsonl"
+    write_messages(dets, dpath.open("wb"))
+    out = io.BytesIO()
+    result = track_file(dpath, out)
+    states = list(read_messages_bytes(out.getvalue()))
+    assert result.tracks == 1 and result.stats["acoustic_initiations"] >= 1
+    assert result.stats["detections_bearing"] > 0 and result.stats["detections_tdoa"] > 0
+    last = [s for s in states if s.status == "confirmed"][-1]
+    assert last.class_probs is not None
+
+
+def read_messages_bytes(data: bytes):
+    return [decode(line) for line in data.splitlines()]
+
+
+_floats = st.floats(-1e5, 1e5, allow_nan=False)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 2e9), st.floats(-89, 89), st.floats(-179, 179),
+                          st.floats(0, 12000), _floats, _floats, st.floats(0.1, 1e4)),
+                min_size=1, max_size=8))
+def test_track_and_detection_files_round_trip(rows):
+    """Property: what is written as JSON Lines reads back equal."""
+    msgs = []
+    for i, (t, lat, lon, alt, ve, vn, var) in enumerate(rows):
+        cov = (np.eye(6) * var).tolist()
+        msgs.append(Track(id=f"T{i}", time=t, status="confirmed", lat=lat, lon=lon, alt=alt,
+                          ve=ve, vn=vn, vu=0.0, covariance=cov, born=t, hits=3,
+                          sensors=["a", "b"], class_probs={"shahed": 0.5}))
+        msgs.append(Detection(id=f"d{i}", sensor_id="n", time=t,
+                              measurement=BearingOnly(azimuth=lon, elevation=lat / 2,
+                                                      origin=GeoPoint(lat=lat, lon=lon)),
+                              covariance=[[var, 0.0], [0.0, var]]))
+    buf = io.BytesIO()
+    write_messages(msgs, buf)
+    assert read_messages_bytes(buf.getvalue()) == msgs

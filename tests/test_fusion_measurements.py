@@ -183,5 +183,5 @@ def test_bearing_and_tdoa_are_counted_and_skipped() -> None:
     ok = _rbe_det(50e3, 10.0, 1.0, np.diag([75.0**2, 0.15**2, 0.3**2]).tolist())
     out = conv.convert([b, ok, t])
     assert out.ok.tolist() == [False, True, False]
-    assert conv.ignored == {"bearing": 1, "tdoa": 1}
+    assert conv.acoustic == {"bearing": 1, "tdoa": 1}
     assert out.t.tolist() == [1.0, 10.0, 1.0]

@@ -307,7 +307,7 @@ def test_finish_at_a_time_and_stats() -> None:
     assert st["frames"] > 0 and st["detections"] == len(half)
 
 
-def test_bearing_and_tdoa_are_ignored_and_counted() -> None:
+def test_a_lone_bearing_is_counted_and_starts_nothing() -> None:
     o = GeoPoint(lat=52.0, lon=21.0)
     b = Detection(
         id="b1",
@@ -320,8 +320,8 @@ def test_bearing_and_tdoa_are_ignored_and_counted() -> None:
     assert tracker.process([b]) == []
     tracker.finish()
     st = tracker.stats
-    assert st["ignored_bearing"] == 1 and st["ignored_tdoa"] == 0
-    assert st["tracks_initiated"] == 0
+    assert st["detections_bearing"] == 1 and st["detections_tdoa"] == 0
+    assert st["tracks_initiated"] == 0 and st["acoustic_unused"] == 1
 
 
 def test_far_jump_starts_a_new_track_instead_of_updating() -> None:

@@ -118,7 +118,7 @@ def test_registration_of_acoustic_and_radar_nodes():
         range_bearing_pb2.RANGE_BEARING_COORDINATE_SYSTEM_DEGREES_M
     assert det.geometric_error.type == "Standard Deviation"
     names = [c.type for c in det.detection_class_definition[0].class_definition]
-    assert "shahed-class" in names and "multicopter" in names
+    assert "shahed" in names and "multicopter" in names
     radar = registration_for(RADAR, time=T0).registration
     assert radar.node_definition[0].node_type == registration_pb2.Registration.NODE_TYPE_RADAR
     assert radar.mode_definition[0].scan_type == registration_pb2.Registration.SCAN_TYPE_SCANNING
@@ -127,7 +127,7 @@ def test_registration_of_acoustic_and_radar_nodes():
 def test_bearing_detection_report():
     det = Detection(id="d1", sensor_id="ac-7", time=T0,
                     measurement=BearingOnly(azimuth=-30.0, elevation=12.0, origin=POS),
-                    covariance=diag(4.0, 9.0), class_probs={"shahed-class": 0.8, "bird": 0.1})
+                    covariance=diag(4.0, 9.0), class_probs={"shahed": 0.8, "bird": 0.1})
     msg = detection_report(det, node_id=node_uuid("ac-7"))
     rep = msg.detection_report
     assert msg.timestamp.seconds == 1_757_460_000 and msg.timestamp.nanos == 125_000_000
@@ -136,7 +136,7 @@ def test_bearing_detection_report():
     assert not rep.range_bearing.HasField("range")
     assert rep.range_bearing.datum == range_bearing_pb2.RANGE_BEARING_DATUM_TRUE
     assert {c.type: round(c.confidence, 6) for c in rep.classification} == {
-        "shahed-class": 0.8, "bird": 0.1}
+        "shahed": 0.8, "bird": 0.1}
     assert is_ulid(rep.report_id) and is_ulid(rep.object_id)
 
 
@@ -163,7 +163,7 @@ def test_tdoa_has_no_sapient_form():
 def test_track_report():
     tr = Track(id="T12", time=T0, status="confirmed", lat=52.0, lon=21.0, alt=500.0,
                ve=30.0, vn=-5.0, vu=0.0, covariance=diag(400, 400, 900, 4, 4, 1), born=T0 - 60,
-               class_label="shahed-class", identity="hostile")
+               class_label="shahed", identity="hostile")
     a = track_report(tr, node_id="n").detection_report
     b = track_report(Track(**{**{f: getattr(tr, f) for f in tr.__struct_fields__},
                               "time": T0 + 5}), node_id="n").detection_report
@@ -242,7 +242,7 @@ def test_utm_location():
 
 angles = st.floats(0.0, 359.999, allow_nan=False)
 sigmas = st.floats(0.01, 30.0, allow_nan=False)
-probs = st.dictionaries(st.sampled_from(["shahed-class", "jet", "bird", "multicopter"]),
+probs = st.dictionaries(st.sampled_from(["shahed", "jet", "bird", "multicopter"]),
                         st.floats(0.0, 0.25, allow_nan=False), max_size=4)
 times = st.floats(1.0e9, 2.0e9, allow_nan=False)
 
@@ -374,7 +374,7 @@ def test_server_registers_nodes_and_yields_detections():
                     d = Detection(id=f"d{i}", sensor_id=NODE.id, time=T0 + i,
                                   measurement=BearingOnly(azimuth=100.0 + i, elevation=5.0,
                                                           origin=POS),
-                                  covariance=diag(4.0, 16.0), class_probs={"shahed-class": 0.9})
+                                  covariance=diag(4.0, 16.0), class_probs={"shahed": 0.9})
                     sent.append(d)
                     await client.send(detection_report(d, node_id=node))
                 # garbage inside a well-formed frame: counted, answered, connection survives
@@ -388,7 +388,7 @@ def test_server_registers_nodes_and_yields_detections():
                     assert g.measurement.azimuth == pytest.approx(d.measurement.azimuth)
                     assert g.measurement.origin == POS
                     assert g.covariance == d.covariance
-                    assert g.class_probs["shahed-class"] == pytest.approx(0.9, abs=1e-6)
+                    assert g.class_probs["shahed"] == pytest.approx(0.9, abs=1e-6)
                 assert server.stats.bad_frames == {"undecodable": 1}
                 assert server.stats.rejected == {"unregistered": 1}
                 assert server.stats.detections == 4

@@ -296,13 +296,13 @@ def test_acoustic_detection_range_follows_the_propagation_law() -> None:
         115.0, np.array([1400.0]))[0]
     for d in dets:
         assert d.class_probs is not None and sum(d.class_probs.values()) <= 1.0
-        assert max(d.class_probs, key=d.class_probs.__getitem__) == "shahed-class"
+        assert max(d.class_probs, key=d.class_probs.__getitem__) == "shahed"
         assert d.snr_db == pytest.approx(
             float(received_level_db(115.0, np.array([1000.0]))[0]) - 40.0, abs=0.1)
 
 
 def test_class_probs_sum_at_most_one() -> None:
-    for fam in ("shahed-class", "jet", "propeller-aircraft", "helicopter", "multicopter",
+    for fam in ("shahed", "gerbera", "jet", "propeller_aircraft", "helicopter", "multicopter",
                 "bird"):
         for snr in (0.0, 6.0, 15.0, 40.0):
             p = class_probs(fam, snr, 6.0)

@@ -626,8 +626,10 @@ from dronewall.acoustic.cli import acoustic as _acoustic  # noqa: E402
 from dronewall.acoustic.node_cli import node as _node  # noqa: E402
 from dronewall.acoustic.train_cli import evaluate as _acoustic_evaluate  # noqa: E402
 from dronewall.acoustic.train_cli import train as _acoustic_train  # noqa: E402
+from dronewall.bench.scale import scale as _bench_scale  # noqa: E402
 
 _acoustic.add_command(_acoustic_train)
 _acoustic.add_command(_acoustic_evaluate)
 main.add_command(_acoustic)
 main.add_command(_node)
+bench.add_command(_bench_scale)

@@ -7,7 +7,8 @@ Gating, in two steps over all (track, detection) pairs of a frame:
    updated position and ``s = sqrt(γ·tr C)`` the gate radius of its position
    covariance (resp. of the measurement's). No target moves faster than ``v_max``, so
    this also stops a fresh track with a large velocity uncertainty from reaching
-   implausibly far.
+   implausibly far. Above ``_KDTREE_PAIRS`` pairs a k-d tree of the detections finds
+   the candidates first (same result).
 2. *Chi-square gate* on the survivors: the squared Mahalanobis distance
    ``d² = νᵀ S⁻¹ ν`` of the innovation must not exceed ``γ``, the chi-square quantile
    of the gate probability (3 degrees of freedom: all measurements are positions).
@@ -22,15 +23,20 @@ share a track or a detection.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
+from scipy.spatial import cKDTree
 from scipy.stats import chi2
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 
 _UNREACHABLE = 1e15
+_KDTREE_PAIRS = 200_000  # above this many track x detection pairs, search a k-d tree
+_chain = itertools.chain.from_iterable
 
 
 def chi2_gate(probability: float, dof: int = 3) -> float:
@@ -53,11 +59,48 @@ def speed_pregate(
     ``pos`` (N, 3), ``t`` (N,) and ``spread`` (N,) describe the tracks; ``z`` (M, 3),
     ``tz`` (M,), ``zspread`` (M,) the detections. Pairs come out row-major."""
     m = len(z)
+    if len(pos) * m > _KDTREE_PAIRS:
+        return _kdtree_pregate(pos, t, spread, z, tz, zspread, max_speed)
     d2 = (pos * pos).sum(1)[:, None] + (z * z).sum(1)[None, :] - 2.0 * (pos @ z.T)
     lim = max_speed * np.abs(tz[None, :] - t[:, None]) + (spread[:, None] + zspread[None, :])
     flat = np.flatnonzero(d2 <= lim * lim)
     rows, cols = np.divmod(flat, m)
     return rows, cols
+
+
+def _kdtree_pregate(
+    pos: FloatArray,
+    t: FloatArray,
+    spread: FloatArray,
+    z: FloatArray,
+    tz: FloatArray,
+    zspread: FloatArray,
+    max_speed: float,
+) -> tuple[IntArray, IntArray]:
+    """:func:`speed_pregate` for many tracks and detections: a k-d tree of the
+    detections is searched with each track's largest possible radius, then the exact
+    test is applied to the candidates (same result, N log M instead of N × M)."""
+    live = np.flatnonzero(np.isfinite(pos).all(1))
+    if not len(live) or not len(z):
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty
+    tzmin, tzmax = float(tz.min()), float(tz.max())
+    tl = t[live]
+    dtmax = np.maximum(np.abs(tzmax - tl), np.abs(tzmin - tl))
+    radius = max_speed * dtmax + spread[live] + float(zspread.max())
+    hits = cKDTree(z).query_ball_point(pos[live], radius)
+    lengths = np.fromiter((len(h) for h in hits), dtype=np.intp, count=len(hits))
+    if not lengths.sum():
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty
+    rows = np.repeat(live, lengths)
+    cols = np.fromiter(_chain(hits), dtype=np.intp, count=int(lengths.sum()))
+    d = pos[rows] - z[cols]
+    lim = max_speed * np.abs(tz[cols] - t[rows]) + spread[rows] + zspread[cols]
+    ok = (d * d).sum(1) <= lim * lim
+    rows, cols = rows[ok], cols[ok]
+    order = np.lexsort((cols, rows))  # row-major, as the dense version
+    return rows[order], cols[order]
 
 
 def gnn(rows: IntArray, cols: IntArray, cost: FloatArray, miss: FloatArray) -> IntArray:

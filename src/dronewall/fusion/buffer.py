@@ -9,14 +9,14 @@ are dropped from time to time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
 from dronewall.fusion.measurements import MeasurementConverter
-from dronewall.model.messages import Detection
+from dronewall.model.messages import BearingOnly, Detection, Tdoa
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -29,13 +29,15 @@ _COMPACT_AT = 2048  # drop released rows once there are this many
 class FrameData:
     """The usable detections of one frame: ``dets`` (objects), ``z`` (M, 3), ``r``
     (M, 3, 3), ``t`` (M,), ``codes`` (M,) ICAO address codes (-1: none) or None when no
-    detection of the frame has one."""
+    detection of the frame has one; ``acoustic``: its bearing and TDOA detections
+    (handled by the acoustic models, not converted to positions)."""
 
     dets: list[Detection]
     z: FloatArray
     r: FloatArray
     t: FloatArray
     codes: Int64Array | None
+    acoustic: list[Detection] = field(default_factory=list)
 
 
 class DetectionBuffer:
@@ -101,10 +103,14 @@ class DetectionBuffer:
         pos = np.array(idx, dtype=np.intp)
         pos -= base
         ok = self._ok.take(pos)
+        dets = self.dets
+        acoustic: list[Detection] = []
         if not ok.all():
+            for i in pos[~ok].tolist():
+                if isinstance(dets[i].measurement, (BearingOnly, Tdoa)):
+                    acoustic.append(dets[i])
             pos = pos[ok]
         pl = pos.tolist()
-        dets = self.dets
         codes = self._c.take(pos)
         return FrameData(
             [dets[i] for i in pl],
@@ -112,6 +118,7 @@ class DetectionBuffer:
             self._r.take(pos, axis=0),
             self._t.take(pos),
             codes if codes.max(initial=-1) >= 0 else None,
+            acoustic,
         )
 
     def release(self, keep_from: int) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class TrackerConfig:
     q_vertical: float = 0.5
     maneuver_gate_probability: float = 0.999999
     maneuver_q_factor: float = 16.0
-    maneuver_nis_probability: float = 0.95
+    maneuver_nis_probability: float = 0.99
     maneuver_decay: float = 0.5
     init_velocity_sigma_horizontal: float = 150.0
     init_velocity_sigma_vertical: float = 20.0
@@ -83,6 +83,18 @@ class TrackerConfig:
     frame_margin_s: float = 1.0
     altitude_2d_m: float = 1000.0
     altitude_2d_sigma_m: float = 3000.0
+    acoustic_retardation: bool = True
+    acoustic_filter: str = "ekf"
+    acoustic_window_s: float = 1.0
+    speed_of_sound_mps: float = 337.3
+    acoustic_max_range_m: float = 10_000.0
+    acoustic_pool_s: float = 5.0
+    acoustic_pair_window_s: float = 2.0
+    acoustic_max_baseline_m: float = 20_000.0
+    acoustic_min_sensors: int = 3
+    output_every_update: bool = True
+    sensor_latency_s: dict[str, float] = field(default_factory=dict)
+    sensor_azimuth_bias_deg: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in ("gate_probability", "maneuver_gate_probability", "maneuver_nis_probability"):
@@ -92,6 +104,10 @@ class TrackerConfig:
             raise ValueError("maneuver_gate_probability must be >= gate_probability")
         if self.maneuver_q_factor < 1.0 or not 0.0 <= self.maneuver_decay <= 1.0:
             raise ValueError("maneuver_q_factor must be >= 1 and maneuver_decay in [0, 1]")
+        if self.acoustic_filter not in ("ekf", "ukf"):
+            raise ValueError("acoustic_filter must be 'ekf' or 'ukf'")
+        if self.acoustic_min_sensors < 2:
+            raise ValueError("acoustic_min_sensors must be at least 2")
         if self.confirm_hits < 1:
             raise ValueError("confirm_hits must be at least 1")
         if self.history_length < 0:
@@ -107,6 +123,12 @@ class TrackerConfig:
             "frame_window_s",
             "frame_span_s",
             "altitude_2d_sigma_m",
+            "speed_of_sound_mps",
+            "acoustic_max_range_m",
+            "acoustic_pool_s",
+            "acoustic_window_s",
+            "acoustic_pair_window_s",
+            "acoustic_max_baseline_m",
         )
         for name in positive:
             value = getattr(self, name)

@@ -40,7 +40,9 @@ go through ECEF: ``p_frame = o + M p_local`` with ``M = R_frame · R_sensorᵀ``
 Geodetic reports (covariance in the local ENU at the reported point) and ENU reports
 (covariance in the ENU frame of their origin) take the same route.
 
-Bearing-only and TDOA detections are not used by this tracker (counted, skipped).
+Bearing-only and TDOA detections cannot become positions on their own: they are
+counted here and marked not converted; the tracker updates tracks with them through
+the nonlinear models of :mod:`dronewall.fusion.acoustic`.
 """
 
 from __future__ import annotations
@@ -169,7 +171,7 @@ class MeasurementConverter:
         self.altitude_2d_m = altitude_2d_m
         self.altitude_2d_sigma_m = altitude_2d_sigma_m
         self._origins: dict[tuple[float, float, float], tuple[FloatArray, FloatArray]] = {}
-        self.ignored: dict[str, int] = {"bearing": 0, "tdoa": 0}
+        self.acoustic: dict[str, int] = {"bearing": 0, "tdoa": 0}
 
     def placement(self, lat: float, lon: float, alt: float) -> tuple[FloatArray, FloatArray]:
         """``(M, o)``: ``p_frame = o + M @ p_local`` for the ENU frame at a sensor."""
@@ -193,7 +195,7 @@ class MeasurementConverter:
 
     def convert(self, dets: Sequence[Detection]) -> Converted:
         """Convert ``dets``; bearing-only and TDOA detections are counted in
-        :attr:`ignored` and marked not ok."""
+        :attr:`acoustic` and marked not ok (they take another route)."""
         b = len(dets)
         g3, g2, gg, ge = _Group(), _Group(), _Group(), _Group()
         times = [d.time for d in dets]
@@ -221,9 +223,9 @@ class MeasurementConverter:
                 ge.keys.append((o.lat, o.lon, o.alt))
                 ge.covs.append(d.covariance)
             elif isinstance(m, BearingOnly):
-                self.ignored["bearing"] += 1
+                self.acoustic["bearing"] += 1
             elif isinstance(m, Tdoa):
-                self.ignored["tdoa"] += 1
+                self.acoustic["tdoa"] += 1
         t = np.fromiter(times, dtype=np.float64, count=b)
         ok = np.zeros(b, dtype=np.bool_)
         z = np.zeros((b, 3))

@@ -26,16 +26,23 @@ _ALT_MIN, _ALT_MAX = -1000.0, 1.0e6
 
 
 # What a Track message carries besides the state: id, status, born, hits, sensors,
-# transponder (a plain tuple: cheaper to make than a NamedTuple, one per message).
-TrackMeta = tuple[str, TrackStatus, float, int, list[str], Transponder | None]
+# transponder, acoustic class probabilities (a plain tuple: cheaper to make than a
+# NamedTuple, one per message).
+TrackMeta = tuple[
+    str, TrackStatus, float, int, list[str], Transponder | None, dict[str, float] | None
+]
 
 
 class TrackWriter:
     """Collects states and metadata, frame by frame; each frame's rows are put in time
-    order (stable, so a confirmed track's history precedes its confirmed state)."""
+    order (stable, so a confirmed track's history precedes its confirmed state). With
+    ``every_update`` False, :meth:`flush` keeps only the last row of each track (the
+    picture as of the call, for high-rate feeds where one message per update costs
+    more than the tracking)."""
 
-    def __init__(self, frame: FastFrame) -> None:
+    def __init__(self, frame: FastFrame, every_update: bool = True) -> None:
         self.frame = frame
+        self.every_update = every_update
         self._x: list[FloatArray] = []
         self._p: list[FloatArray] = []
         self._t: list[FloatArray] = []
@@ -82,6 +89,12 @@ class TrackWriter:
         t = np.concatenate(self._done_t)
         meta = self._done_meta
         self._done_x, self._done_p, self._done_t, self._done_meta = [], [], [], []
+        if not self.every_update:  # the latest state of each track only
+            last = {m[0]: i for i, m in enumerate(meta)}
+            if len(last) < len(meta):
+                keep = np.array(sorted(last.values()), dtype=np.intp)
+                x, p, t = x[keep], p[keep], t[keep]
+                meta = [meta[i] for i in keep.tolist()]
         return self.messages(x, p, t, meta)
 
     def messages(
@@ -115,7 +128,7 @@ class TrackWriter:
         pl = 0.5 * (pl + pl.transpose(0, 2, 1))
         alt = np.clip(alt, _ALT_MIN, _ALT_MAX)
         out = []
-        for ti, la, lo, al, (ve, vn, vu), cov, (tid, status, born, hits, sensors, tr) in zip(
+        for ti, la, lo, al, (ve, vn, vu), cov, (tid, status, born, hits, sensors, tr, cp) in zip(
             t.tolist(),
             lat.tolist(),
             lon.tolist(),
@@ -141,6 +154,7 @@ class TrackWriter:
                     hits=hits,
                     sensors=sensors,
                     transponder=tr,
+                    class_probs=cp,
                 )
             )
         return out

@@ -24,6 +24,7 @@ class HistoryEntry(NamedTuple):
     hits: int
     sensors: list[str]
     transponder: Transponder | None
+    class_probs: dict[str, float] | None = None
 
 
 class TrackTable:
@@ -36,7 +37,10 @@ class TrackTable:
     maneuvering) and ``expire_at`` (when it is deleted unless updated).
     Per-track Python objects that are not numbers sit in parallel lists: ``ids`` (""
     while tentative), ``sensors`` (replaced, never mutated, when a sensor is added, so
-    that emitted messages can share it), ``transponder`` and ``history``.
+    that emitted messages can share it), ``transponder``, ``history``, and the acoustic
+    class evidence: ``class_sum`` (sum of the associated acoustic detections'
+    ``class_probs``), ``class_n`` (how many) and ``class_probs`` (their mean, replaced
+    at each change so messages can share it).
 
     Deleting is lazy: :meth:`kill` marks rows dead (position NaN, so no gate ever
     passes; no ICAO address; never expiring) and :meth:`compact` removes dead rows,
@@ -51,6 +55,9 @@ class TrackTable:
         self.sensors: list[list[str]] = []
         self.transponder: list[Transponder | None] = []
         self.history: list[list[HistoryEntry]] = []
+        self.class_sum: list[dict[str, float] | None] = []
+        self.class_n: list[int] = []
+        self.class_probs: list[dict[str, float] | None] = []
 
     def _alloc(self, cap: int) -> None:
         old = self.__dict__.copy()
@@ -102,7 +109,21 @@ class TrackTable:
         self.sensors.extend(sensors)
         self.transponder.extend(transponder)
         self.history.extend([] for _ in range(k))
+        self.class_sum.extend([None] * k)
+        self.class_n.extend([0] * k)
+        self.class_probs.extend([None] * k)
         return rows
+
+    def add_class_evidence(self, row: int, probs: dict[str, float]) -> None:
+        """Fold one acoustic detection's class probabilities into the running mean."""
+        acc = self.class_sum[row]
+        if acc is None:
+            acc = self.class_sum[row] = {}
+        for key, v in probs.items():
+            acc[key] = acc.get(key, 0.0) + v
+        n = self.class_n[row] + 1
+        self.class_n[row] = n
+        self.class_probs[row] = {key: min(1.0, v / n) for key, v in acc.items()}
 
     def kill(self, rows: IntArray) -> None:
         """Mark rows dead (see the class docstring)."""
@@ -132,6 +153,9 @@ class TrackTable:
         self.sensors = [self.sensors[i] for i in kl]
         self.transponder = [self.transponder[i] for i in kl]
         self.history = [self.history[i] for i in kl]
+        self.class_sum = [self.class_sum[i] for i in kl]
+        self.class_n = [self.class_n[i] for i in kl]
+        self.class_probs = [self.class_probs[i] for i in kl]
 
 
 _COLUMNS = (

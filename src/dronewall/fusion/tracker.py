@@ -20,6 +20,15 @@ One frame at a time (see :mod:`dronewall.fusion.framing`)::
       no confirmed track gated                                (single-point initiation)
     queue messages; they are built once per process() call    output.py
 
+Acoustic detections (bearings, TDOAs) skip the frames: they are queued and processed
+together, all nodes at once, in windows of ``acoustic_window_s`` of arrival time
+(``_acoustic_window``): every track is predicted to each sound's emission time
+(arrival - range / c), gated on the bearing / TDOA innovation, assigned by GNN per node
+and report instant, and updated by EKF (or UKF), a track heard by several nodes taking
+their detections in turn. What no track took and no confirmed track gated waits in a
+pool, from which tracks are started by triangulation / multilateration (acoustic.py,
+localise.py). Their ``class_probs`` are averaged into ``Track.class_probs``.
+
 The state of every track lives in the arrays of :class:`~dronewall.fusion.table.TrackTable`
 (N × 6 and N × 6 × 6, tracker LocalFrame ENU), and each step above is a handful of
 array operations over all tracks and detections of the frame. An ADS-B report whose
@@ -36,23 +45,32 @@ frame messages are in time order; a frame's messages follow the previous frame's
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Iterable
 
 import numpy as np
 from numpy.typing import NDArray
 
+from dronewall.fusion.acoustic import (
+    AcousticBatch,
+    NlInnovations,
+    nl_innovations,
+    nl_update,
+    to_batches,
+)
 from dronewall.fusion.association import chi2_gate, gnn, speed_pregate
 from dronewall.fusion.buffer import DetectionBuffer, FrameData
 from dronewall.fusion.config import TrackerConfig
 from dronewall.fusion.framing import FrameAssembler
 from dronewall.fusion.geodesy import FastFrame
 from dronewall.fusion.kalman import Innovations, innovations, update
+from dronewall.fusion.localise import locate
 from dronewall.fusion.measurements import MeasurementConverter
 from dronewall.fusion.motion import ConstantVelocity
 from dronewall.fusion.output import TrackMeta, TrackWriter
 from dronewall.fusion.table import HistoryEntry, TrackTable
 from dronewall.geo.frames import LocalFrame
-from dronewall.model.messages import Detection, Track
+from dronewall.model.messages import BearingOnly, Detection, Tdoa, Track
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -61,6 +79,7 @@ BoolArray = NDArray[np.bool_]
 
 _DIAG3 = (0, 1, 2)
 _BULK = 32  # convert a process() call's detections up front from this many
+_ACOUSTIC = (BearingOnly, Tdoa)
 
 
 class Tracker:
@@ -82,7 +101,7 @@ class Tracker:
             config.frame_window_s, config.frame_span_s, config.frame_margin_s
         )
         self._table = TrackTable()
-        self._writer = TrackWriter(self._ff)
+        self._writer = TrackWriter(self._ff, config.output_every_update)
         self._gamma = chi2_gate(config.gate_probability)
         self._gamma_maneuver = chi2_gate(config.maneuver_gate_probability)
         self._nis_high = chi2_gate(config.maneuver_nis_probability)
@@ -103,7 +122,16 @@ class Tracker:
             "tracks_confirmed": 0,
             "tracks_deleted": 0,
             "tentative_dropped": 0,
+            "acoustic_used": 0,
+            "acoustic_unused": 0,
+            "acoustic_initiations": 0,
         }
+        self._gamma_dim = {d: chi2_gate(config.gate_probability, d) for d in (1, 2)}
+        self._ukf = config.acoustic_filter == "ukf"
+        self._pool: list[Detection] = []
+        self._aq: deque[Detection] = deque()
+        self._acoustic_counts = {"bearing": 0, "tdoa": 0}
+        self._sensor_codes: dict[str, int] = {}
 
     # ------------------------------------------------------------------ public API
 
@@ -111,19 +139,35 @@ class Tracker:
         """Take detections (time-ordered, across calls too); return the track messages
         of the frames this completes."""
         dets = detections if isinstance(detections, list) else list(detections)
+        positional = dets
+        if any(type(d.measurement) in _ACOUSTIC for d in dets):
+            positional = []
+            aq = self._aq
+            for d in dets:
+                if type(d.measurement) in _ACOUSTIC:
+                    aq.append(d)
+                    kind = "bearing" if type(d.measurement) is BearingOnly else "tdoa"
+                    self._acoustic_counts[kind] += 1
+                else:
+                    positional.append(d)
         buffer = self._buffer
         first = buffer.base + len(buffer.dets)
-        for d in dets:
+        for d in positional:
             buffer.append(d)
-        if len(dets) >= _BULK:
+        if len(positional) >= _BULK:
             buffer.convert()
         push = self._frames.push
         run = self._process_frame
-        for g, d in enumerate(dets, first):
+        window = self.config.acoustic_window_s
+        for g, d in enumerate(positional, first):
+            if self._aq and self._aq[0].time + window < d.time:
+                self._flush_acoustic(d.time)
             closed = push(d, g)
             if closed:
                 for idx in closed:
                     run(idx)
+        if self._aq:
+            self._flush_acoustic(max(self._aq[-1].time, dets[-1].time if dets else 0.0))
         self._counts["detections"] += len(dets)
         self._buffer.release(self._frames.oldest(self._buffer.base + len(self._buffer.dets)))
         return self._writer.flush()
@@ -133,6 +177,9 @@ class Tracker:
         every track: confirmed ones are reported "lost", tentative ones dropped."""
         for idx in self._frames.flush():
             self._process_frame(idx)
+        self._flush_acoustic(math.inf)
+        self._counts["acoustic_unused"] += len(self._pool)
+        self._pool = []
         if time is not None:
             self._expire(time)
             self._writer.end_frame()
@@ -149,13 +196,15 @@ class Tracker:
     @property
     def stats(self) -> dict[str, int]:
         """Counters: detections seen, used (updated or started a track), unused (inside a
-        confirmed track's gate but not assigned), ignored per kind (``ignored_bearing``,
-        ``ignored_tdoa``: not used by this tracker), frames, ADS-B detections that went
+        confirmed track's gate but not assigned), acoustic detections per kind
+        (``detections_bearing``, ``detections_tdoa``), of them used (updated a track or
+        started one: ``acoustic_used``) or not, tracks started from acoustic fixes
+        (``acoustic_initiations``), frames, ADS-B detections that went
         to the track holding their address, tracks initiated, confirmed, deleted
         (confirmed then lost), tentative tracks dropped, live tracks now."""
         out = dict(self._counts)
-        for kind, n in self._converter.ignored.items():
-            out[f"ignored_{kind}"] = n
+        for kind, count in self._acoustic_counts.items():
+            out[f"detections_{kind}"] = count
         tab = self._table
         out["tracks_live"] = int(tab.alive[: tab.n].sum())
         out["tracks_confirmed_live"] = int(tab.confirmed[: tab.n].sum())
@@ -432,7 +481,7 @@ class Tracker:
     def _emit(self, rl: list[int], x: FloatArray, p: FloatArray, t: FloatArray) -> None:
         """Queue "confirmed" messages for rows ``rl`` with states x, p at times t."""
         tab = self._table
-        ids, sensors, transponder = tab.ids, tab.sensors, tab.transponder
+        ids, sensors, transponder, cp = tab.ids, tab.sensors, tab.transponder, tab.class_probs
         born = tab.born.take(rl).tolist()
         hits = tab.hits.take(rl).tolist()
         self._writer.add(
@@ -440,7 +489,7 @@ class Tracker:
             p,
             t,
             [
-                (ids[r], "confirmed", b, h, sensors[r], transponder[r])
+                (ids[r], "confirmed", b, h, sensors[r], transponder[r], cp[r])
                 for r, b, h in zip(rl, born, hits, strict=True)
             ],
         )
@@ -460,7 +509,15 @@ class Tracker:
             h = tab.history[r]
             h.append(
                 # x, p are fresh arrays nobody writes to later: views are safe
-                HistoryEntry(tl[i], x[i], p[i], int(hits[r]), tab.sensors[r], tab.transponder[r])
+                HistoryEntry(
+                    tl[i],
+                    x[i],
+                    p[i],
+                    int(hits[r]),
+                    tab.sensors[r],
+                    tab.transponder[r],
+                    tab.class_probs[r],
+                )
             )
             if len(h) > keep:
                 del h[0]
@@ -482,12 +539,257 @@ class Tracker:
                     np.stack([h.p for h in hist]),
                     np.array([h.time for h in hist]),
                     [
-                        (tid, "tentative", float(tab.born[r]), h.hits, h.sensors, h.transponder)
+                        (
+                            tid,
+                            "tentative",
+                            float(tab.born[r]),
+                            h.hits,
+                            h.sensors,
+                            h.transponder,
+                            h.class_probs,
+                        )
                         for h in hist
                     ],
                 )
             tab.history[r] = []
         self._counts["tracks_confirmed"] += len(idx)
+
+    # ------------------------------------------------------------------ acoustic
+
+    def _flush_acoustic(self, now: float) -> None:
+        """Process the queued acoustic detections in windows of ``acoustic_window_s``
+        (across all nodes) whose end is at or before ``now``."""
+        aq = self._aq
+        window = self.config.acoustic_window_s
+        while aq and aq[0].time + window <= now:
+            end = aq[0].time + window
+            batch = []
+            while aq and aq[0].time < end:
+                batch.append(aq.popleft())
+            self._acoustic_window(batch)
+
+    def _acoustic_window(self, dets: list[Detection]) -> None:
+        """Bearings and TDOAs of all nodes over one short window: gate against every
+        track (each predicted to the sound's emission time), GNN per node and report
+        instant (confirmed tracks first), EKF updates (a track heard by several nodes
+        takes their detections one after another); the rest goes to the pool from which
+        tracks are started."""
+        self._counts["frames"] += 1
+        cfg = self.config
+        now = min(d.time for d in dets)
+        if now > self._next_expiry:
+            self._expire(now)
+        codes = self._sensor_codes
+        batches = to_batches(
+            dets, self._converter.placement, cfg.sensor_latency_s, cfg.sensor_azimuth_bias_deg
+        )
+        for b in batches:
+            key = np.array(
+                [codes.setdefault(dets[i].sensor_id, len(codes)) for i in b.idx.tolist()],
+                dtype=np.int64,
+            )
+            # one assignment per (node, report instant)
+            _, inst = np.unique(b.t, return_inverse=True)
+            key = key * (int(inst.max()) + 1) + inst
+            free = self._acoustic_associate(b, dets, key)
+            self._pool.extend(dets[i] for i in b.idx[free].tolist())
+        self._acoustic_initiate(now)
+        self._writer.end_frame()
+        tab = self._table
+        if tab.dead:
+            tab.compact()
+
+    def _acoustic_associate(
+        self, b: AcousticBatch, dets: list[Detection], key: Int64Array
+    ) -> BoolArray:
+        """Associate and update one batch (``key``: node and instant of each detection);
+        returns which of its detections no track took and no confirmed track gated."""
+        cfg = self.config
+        tab = self._table
+        n = tab.n
+        k = len(b)
+        free = np.ones(k, dtype=np.bool_)
+        if n == 0:
+            return free
+        x, p, t = tab.x, tab.p, tab.t
+        pd = p[:n, _DIAG3, _DIAG3]
+        spread = self._pregate_sigma * np.sqrt(pd[:, 0] + pd[:, 1] + pd[:, 2])
+        rows, cols = speed_pregate(
+            x[:n, :3],
+            t[:n],
+            spread,
+            b.o,
+            b.t,
+            np.full(k, cfg.acoustic_max_range_m),
+            cfg.max_speed_mps,
+        )
+        if not len(rows):
+            return free
+        c = cfg.speed_of_sound_mps
+        retard = cfg.acoustic_retardation
+        inn = nl_innovations(self._model, x, p, t, b, rows, cols, c, retard, tab.qscale, self._ukf)
+        gamma = self._gamma_dim[b.dim]
+        gated = inn.d2 <= gamma
+        if not gated.any():
+            return free
+        inn = inn.take(np.flatnonzero(gated))
+        confirmed = tab.confirmed.take(inn.rows)
+        free[inn.cols[confirmed]] = False
+        pick = self._assign_by_key(inn, confirmed, key, gamma)
+        taken = np.zeros(k, dtype=np.bool_)
+        taken[inn.cols[pick]] = True
+        free &= ~taken
+        self._counts["acoustic_used"] += int(taken.sum())
+        self._counts["acoustic_unused"] += int((~taken & ~free).sum())
+        chosen = inn.take(pick)
+        # rounds: a track's first detection of the window, then its second, ...
+        order = np.lexsort((b.t[chosen.cols], chosen.rows))
+        chosen = chosen.take(order)
+        rr = chosen.rows
+        rank = np.arange(len(rr)) - np.searchsorted(rr, rr, side="left")
+        for rnd in range(int(rank.max()) + 1 if len(rank) else 0):
+            sel = np.flatnonzero(rank == rnd)
+            if rnd == 0:
+                step = chosen.take(sel)
+            else:  # states moved since: recompute, keep those still in the gate
+                step = nl_innovations(
+                    self._model,
+                    x,
+                    p,
+                    t,
+                    b,
+                    rr[sel],
+                    chosen.cols[sel],
+                    c,
+                    retard,
+                    tab.qscale,
+                    self._ukf,
+                )
+                step = step.take(np.flatnonzero(step.d2 <= self._gamma_maneuver))
+                if not len(step):
+                    continue
+            self._acoustic_update(step, b, dets)
+        return free
+
+    def _assign_by_key(
+        self, inn: NlInnovations, confirmed: BoolArray, key: Int64Array, gamma: float
+    ) -> IntArray:
+        """Indices of the chosen gated pairs: within each (node, instant) a one-to-one
+        GNN (confirmed tracks first); pairs without conflict are chosen directly."""
+        kk = key[inn.cols]
+        rk = inn.rows.astype(np.int64) * (int(key.max()) + 1) + kk
+        _, rk_inv, rk_count = np.unique(rk, return_inverse=True, return_counts=True)
+        col_count = np.bincount(inn.cols)
+        clash = (rk_count[rk_inv] > 1) | (col_count[inn.cols] > 1)
+        if not clash.any():
+            return np.arange(len(inn), dtype=np.intp)
+        bad_keys = np.unique(kk[clash])
+        in_bad = np.isin(kk, bad_keys)
+        out = [np.flatnonzero(~in_bad)]
+        logdet = np.log(inn.det)
+        cost = 0.5 * (inn.d2 + logdet)
+        miss = 0.5 * (gamma + logdet)
+        for kv in bad_keys.tolist():
+            grp = np.flatnonzero(kk == kv)
+            first = grp[confirmed[grp]]
+            taken_cols: set[int] = set()
+            if len(first):
+                sel = first[gnn(inn.rows[first], inn.cols[first], cost[first], miss[first])]
+                out.append(sel)
+                taken_cols.update(inn.cols[sel].tolist())
+            second = grp[~confirmed[grp]]
+            if len(second):
+                second = second[~np.isin(inn.cols[second], list(taken_cols))]
+            if len(second):
+                sel = second[gnn(inn.rows[second], inn.cols[second], cost[second], miss[second])]
+                out.append(sel)
+        return np.sort(np.concatenate(out))
+
+    def _acoustic_update(self, inn: NlInnovations, b: AcousticBatch, dets: list[Detection]) -> None:
+        tab = self._table
+        x_new, p_new, t_new = nl_update(tab.x, tab.p, tab.t, inn)
+        rows = inn.rows
+        tab.x[rows] = x_new
+        tab.p[rows] = p_new
+        tab.t[rows] = t_new
+        tab.hits[rows] += 1
+        cfg = self.config
+        tab.qscale[rows] = np.maximum(1.0, tab.qscale.take(rows) * cfg.maneuver_decay)
+        rl = rows.tolist()
+        sensors = tab.sensors
+        for r, j in zip(rl, b.idx[inn.cols].tolist(), strict=True):
+            d = dets[j]
+            s = sensors[r]
+            if d.sensor_id not in s:
+                sensors[r] = [*s, d.sensor_id]
+            if d.class_probs:
+                tab.add_class_evidence(r, d.class_probs)
+        self._after_update(rows, rl, x_new, p_new, t_new)
+
+    def _acoustic_initiate(self, now: float) -> None:
+        """Start tracks from the pool: triangulated bearings, multilaterated TDOAs."""
+        cfg = self.config
+        pool = [d for d in self._pool if d.time >= now - cfg.acoustic_pool_s]
+        self._counts["acoustic_unused"] += len(self._pool) - len(pool)
+        self._pool = pool
+        if len(pool) < 2:
+            return
+        batches = to_batches(
+            pool, self._converter.placement, cfg.sensor_latency_s, cfg.sensor_azimuth_bias_deg
+        )
+        codes = self._sensor_codes
+        sensors = [
+            np.array(
+                [codes.setdefault(pool[i].sensor_id, len(codes)) for i in b.idx.tolist()],
+                dtype=np.intp,
+            )
+            for b in batches
+        ]
+        c = cfg.speed_of_sound_mps
+        fixes = locate(
+            batches,
+            sensors,
+            c=c,
+            max_dt=cfg.acoustic_pair_window_s,
+            max_baseline=cfg.acoustic_max_baseline_m,
+            max_range=cfg.acoustic_max_range_m,
+            gate_probability=cfg.gate_probability,
+            min_sensors=cfg.acoustic_min_sensors,
+        )
+        if not fixes:
+            return
+        used: set[int] = set()
+        k = len(fixes)
+        x0 = np.zeros((k, 6))
+        p0 = np.zeros((k, 6, 6))
+        t0 = np.zeros(k)
+        support: list[list[Detection]] = []
+        for f, fix in enumerate(fixes):
+            members = [int(batches[bi].idx[i]) for bi, i in fix.support]
+            used.update(members)
+            ds = [pool[i] for i in members]
+            support.append(ds)
+            x0[f, :3] = fix.p
+            p0[f, :3, :3] = fix.cov + np.eye(3) * 1.0
+            p0[f, 3:, 3:] = self._v0
+            ta = np.array([d.time - cfg.sensor_latency_s.get(d.sensor_id, 0.0) for d in ds])
+            if cfg.acoustic_retardation:
+                o = np.stack([batches[bi].o[i] for bi, i in fix.support])
+                ta = ta - np.linalg.norm(o - fix.p, axis=1) / c
+            t0[f] = float(ta.mean())
+        self._pool = [d for i, d in enumerate(pool) if i not in used]
+        tab = self._table
+        sensor_lists = [list(dict.fromkeys(d.sensor_id for d in ds)) for ds in support]
+        rows = tab.add(x0, p0, t0, np.full(k, -1, dtype=np.int64), sensor_lists, [None] * k)
+        for r, ds, sl in zip(rows.tolist(), support, sensor_lists, strict=True):
+            tab.hits[r] = len(sl)
+            for d in ds:
+                if d.class_probs:
+                    tab.add_class_evidence(r, d.class_probs)
+        self._counts["tracks_initiated"] += k
+        self._counts["acoustic_initiations"] += k
+        self._counts["acoustic_used"] += len(used)
+        self._after_update(rows, rows.tolist(), x0, p0, t0)
 
     # ------------------------------------------------------------------ deletion
 
@@ -516,6 +818,7 @@ class Tracker:
                         int(tab.hits[r]),
                         tab.sensors[r],
                         tab.transponder[r],
+                        tab.class_probs[r],
                     )
                 )
             self._writer.add(tab.x[lost], tab.p[lost], tab.t[lost], meta)

@@ -8,8 +8,10 @@ figures or engineering guesses, stated as such in the comments: they set the sca
 the problem (how far a radar or a microphone sees a target), not the signature of any
 real airframe.
 
-``family`` is the label the simulated acoustic classifier reports (its confusion model
-is in :mod:`dronewall.sim.sensors`).
+``family`` is the acoustic class label (the shared vocabulary of acoustic node
+classifiers: shahed, gerbera, jet, helicopter, multicopter, propeller_aircraft, bird,
+background) the simulated classifier reports (its confusion model is in
+:mod:`dronewall.sim.sensors`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ class TargetType:
 
     name: str
     kind: TargetKind
-    family: str  # acoustic class family
+    family: str  # acoustic class label
     cruise_mps: float
     altitude_m: float
     rcs_m2: float
@@ -55,9 +57,9 @@ class TargetType:
 #   quadcopters are 70-85 dB at 1 m).
 # - Bird (stork/goose size): ~0.01 m², essentially silent (60 dB at 1 m assumed).
 _TYPES: tuple[TargetType, ...] = (
-    TargetType("gerbera", "decoy", "shahed-class", 40.0, 1000.0, 0.05, 108.0,
+    TargetType("gerbera", "decoy", "gerbera", 40.0, 1000.0, 0.05, 108.0,
                "Gerbera decoy drone (foam/plywood Shahed look-alike)"),
-    TargetType("shahed", "drone", "shahed-class", 50.0, 1000.0, 0.1, 115.0,
+    TargetType("shahed", "drone", "shahed", 50.0, 1000.0, 0.1, 115.0,
                "Shahed-136 / Geran-2 one-way attack drone, piston engine"),
     TargetType("jet-shahed", "drone", "jet", 150.0, 3000.0, 0.1, 125.0,
                "Geran-3 jet-powered one-way attack drone"),
@@ -69,7 +71,7 @@ _TYPES: tuple[TargetType, ...] = (
                "MiG-31 interceptor"),
     TargetType("su-35", "aircraft", "jet", 250.0, 9000.0, 3.0, 150.0,
                "Su-35 fighter"),
-    TargetType("tu-95", "aircraft", "propeller-aircraft", 200.0, 10000.0, 100.0, 155.0,
+    TargetType("tu-95", "aircraft", "propeller_aircraft", 200.0, 10000.0, 100.0, 155.0,
                "Tu-95 turboprop strategic bomber"),
     TargetType("fighter", "aircraft", "jet", 230.0, 8000.0, 3.0, 150.0,
                "generic 4th/5th-generation fighter (F-16, F-35, Gripen, Eurofighter)"),

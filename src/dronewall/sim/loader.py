@@ -21,11 +21,20 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import pyproj
 import yaml
 
 from dronewall.sim.catalog import UnknownTargetType
 from dronewall.sim.kinematics import RouteError, build_trajectory, parse_time
-from dronewall.sim.scenario import Scenario, ZoneSpec
+from dronewall.sim.scenario import (
+    AcousticNodeSpec,
+    NodeLine,
+    Position,
+    Scenario,
+    SensorSpec,
+    TdoaPartner,
+    ZoneSpec,
+)
 
 _TIME_KEYS = frozenset({"start", "end", "time"})
 _PATH_TOKEN = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
@@ -264,6 +273,48 @@ def _check_unique(ctx: _Context, section: str, ids: list[str]) -> None:
         seen[ident] = i
 
 
+def expand_node_line(line: NodeLine) -> list[AcousticNodeSpec]:
+    """The acoustic nodes of a node line: evenly spaced on the WGS84 geodesic from
+    ``first`` to ``last`` (both included), each paired with the next for TDOA."""
+    geod = pyproj.Geod(ellps="WGS84")
+    inner = geod.npts(line.first.lon, line.first.lat, line.last.lon, line.last.lat,
+                      line.count - 2) if line.count > 2 else []
+    pts = [(line.first.lon, line.first.lat), *inner, (line.last.lon, line.last.lat)]
+    width = max(3, len(str(line.count)))
+    ids = [f"{line.id}-{k + 1:0{width}d}" for k in range(line.count)]
+    positions = [Position(lat=la, lon=lo, alt=line.alt) for lo, la in pts]
+    out = []
+    for k, (ident, pos) in enumerate(zip(ids, positions, strict=True)):
+        partner = None
+        if line.tdoa and k + 1 < line.count:
+            partner = TdoaPartner(id=ids[k + 1], position=positions[k + 1])
+        out.append(AcousticNodeSpec(
+            id=ident, name=f"{line.id} node {k + 1}", position=pos, period_s=line.period_s,
+            sigma_azimuth_deg=line.sigma_azimuth_deg, ambient_db=line.ambient_db,
+            threshold_db=line.threshold_db, max_range_km=line.max_range_km, pd=line.pd,
+            temperature_c=line.temperature_c, tdoa_partner=partner,
+            sigma_tdoa_s=line.sigma_tdoa_s, note=line.note,
+        ))
+    return out
+
+
+def _expand_sensors(ctx: _Context, sc: Scenario) -> list[SensorSpec]:
+    sensors: list[SensorSpec] = list(sc.sensors)
+    seen = {s.id: ["sensors", i] for i, s in enumerate(sc.sensors)}
+    for i, line in enumerate(sc.node_lines):
+        for node in expand_node_line(line):
+            if node.id in seen:
+                where = _field_name(seen[node.id])  # type: ignore[arg-type]
+                raise ctx.error(["node_lines", i, "id"],
+                                f"node id {node.id!r} is already used ({where})")
+            seen[node.id] = ["node_lines", i]
+            sensors.append(node)
+    if not sensors:
+        raise ctx.error(["sensors"], "a scenario needs at least one sensor (sensors or "
+                                     "node_lines)")
+    return sensors
+
+
 def _check(ctx: _Context, sc: Scenario, base: Path) -> Scenario:
     try:
         start = parse_time(sc.start)
@@ -276,6 +327,8 @@ def _check(ctx: _Context, sc: Scenario, base: Path) -> Scenario:
     if not end > start:
         raise ctx.error(["end"], "the end is not after the start")
     _check_unique(ctx, "sensors", [s.id for s in sc.sensors])
+    _check_unique(ctx, "node_lines", [n.id for n in sc.node_lines])
+    sensors = _expand_sensors(ctx, sc)
     _check_unique(ctx, "targets", [t.id for t in sc.targets])
     _check_unique(ctx, "zones", [z.id for z in sc.zones])
     _check_unique(ctx, "assets", [a.id for a in sc.assets])
@@ -299,7 +352,7 @@ def _check(ctx: _Context, sc: Scenario, base: Path) -> Scenario:
         msgspec.structs.replace(z, geometry=_read_zone_geometry(ctx, i, z, base))
         for i, z in enumerate(sc.zones)
     ]
-    return msgspec.structs.replace(sc, zones=zones)
+    return msgspec.structs.replace(sc, zones=zones, sensors=sensors, node_lines=[])
 
 
 # --------------------------------------------------------------------------- entry points

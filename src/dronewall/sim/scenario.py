@@ -108,9 +108,19 @@ class AdsbReceiverSpec(_S, kw_only=True, tag_field="type", tag="adsb"):
     note: str = ""
 
 
+class TdoaPartner(_S, kw_only=True):
+    """The neighbour an acoustic node measures time differences of arrival with (their
+    clocks are synchronised, e.g. by GNSS): its id and position. The partner is
+    assumed to have the same ambient level, threshold, range and pd as the node."""
+
+    id: str
+    position: Position
+
+
 class AcousticNodeSpec(_S, kw_only=True, tag_field="type", tag="acoustic"):
     """An acoustic sensor node with a small microphone array: detects a source when
-    its received level exceeds ambient + threshold, reports a bearing."""
+    its received level exceeds ambient + threshold, reports a bearing; with a
+    ``tdoa_partner`` it also reports the TDOA of each source both nodes hear."""
 
     id: str
     name: str = ""
@@ -122,6 +132,35 @@ class AcousticNodeSpec(_S, kw_only=True, tag_field="type", tag="acoustic"):
     max_range_km: Positive = 8.0
     pd: Prob = 0.95
     temperature_c: Annotated[float, Meta(ge=-60.0, le=60.0)] = 10.0  # air; sets sound speed
+    tdoa_partner: TdoaPartner | None = None
+    sigma_tdoa_s: Positive = 0.001
+    note: str = ""
+
+
+class LinePoint(_S, kw_only=True):
+    lat: Lat
+    lon: Lon
+
+
+class NodeLine(_S, kw_only=True):
+    """``count`` acoustic nodes evenly spaced along the geodesic from ``first`` to
+    ``last``, with ids ``{id}-001`` ... and the node parameters below; with ``tdoa``
+    each node is the TDOA partner of the next one."""
+
+    id: str
+    first: LinePoint
+    last: LinePoint
+    count: Annotated[int, Meta(ge=2, le=100_000)]
+    alt: Annotated[float, Meta(ge=-500.0, le=100_000.0)] = 0.0
+    tdoa: bool = True
+    sigma_tdoa_s: Positive = 0.001
+    period_s: Positive = 1.0
+    sigma_azimuth_deg: Positive = 3.0
+    ambient_db: float = 40.0
+    threshold_db: float = 6.0
+    max_range_km: Positive = 8.0
+    pd: Prob = 0.95
+    temperature_c: Annotated[float, Meta(ge=-60.0, le=60.0)] = 10.0
     note: str = ""
 
 
@@ -161,6 +200,7 @@ class Scenario(_S, kw_only=True):
     watch: Annotated[list[str], Meta(min_length=1)]  # ISO alpha-3 of watched countries
     zones: list[ZoneSpec] = []
     assets: list[AssetSpec] = []
-    sensors: Annotated[list[SensorSpec], Meta(min_length=1)]
+    sensors: list[SensorSpec] = []  # with node_lines' nodes: at least one in all
+    node_lines: list[NodeLine] = []
     targets: Annotated[list[Target], Meta(min_length=1)]
     truth_sample_s: Positive = 10.0  # spacing of stored ground-truth states

@@ -57,6 +57,7 @@ from dronewall.model import (
     GeoPoint,
     RangeBearing,
     Sensor,
+    Tdoa,
     Transponder,
 )
 from dronewall.sim.kinematics import Trajectory
@@ -108,6 +109,7 @@ class _Site:
 
     def __init__(self, p: Position) -> None:
         self.point = GeoPoint(lat=p.lat, lon=p.lon, alt=p.alt)
+        self.id = ""
         self.alt = p.alt
         self.ecef = geodetic_to_ecef(p.lat, p.lon, p.alt)
         self.rot = enu_rotation(p.lat, p.lon)
@@ -309,17 +311,23 @@ def simulate_adsb(
 
 # --------------------------------------------------------------------------- acoustic
 
-# The rest of the probability goes, in these proportions, to the families most often
-# confused with the true one (an engineering guess, not a measured confusion matrix).
+# The rest of the probability goes, in these proportions, to the acoustic classes most
+# often confused with the true one (an engineering guess, not a measured confusion
+# matrix). Labels are the shared acoustic vocabulary (shahed, gerbera, jet, helicopter,
+# multicopter, propeller_aircraft, bird, background).
 _CONFUSION: dict[str, dict[str, float]] = {
-    "shahed-class": {"propeller-aircraft": 0.4, "multicopter": 0.25, "helicopter": 0.2,
-                     "jet": 0.15},
-    "jet": {"propeller-aircraft": 0.35, "shahed-class": 0.3, "helicopter": 0.2,
-            "multicopter": 0.15},
-    "propeller-aircraft": {"shahed-class": 0.45, "helicopter": 0.3, "jet": 0.25},
-    "helicopter": {"propeller-aircraft": 0.35, "multicopter": 0.35, "shahed-class": 0.3},
-    "multicopter": {"shahed-class": 0.4, "helicopter": 0.4, "bird": 0.2},
-    "bird": {"multicopter": 0.6, "shahed-class": 0.4},
+    "shahed": {"gerbera": 0.35, "propeller_aircraft": 0.25, "multicopter": 0.15,
+               "helicopter": 0.1, "background": 0.15},
+    "gerbera": {"shahed": 0.45, "propeller_aircraft": 0.2, "multicopter": 0.15,
+                "background": 0.2},
+    "jet": {"propeller_aircraft": 0.35, "shahed": 0.2, "helicopter": 0.2,
+            "background": 0.25},
+    "propeller_aircraft": {"shahed": 0.35, "helicopter": 0.3, "jet": 0.2,
+                           "background": 0.15},
+    "helicopter": {"propeller_aircraft": 0.35, "multicopter": 0.3, "shahed": 0.2,
+                   "background": 0.15},
+    "multicopter": {"shahed": 0.3, "helicopter": 0.3, "bird": 0.2, "background": 0.2},
+    "bird": {"multicopter": 0.5, "background": 0.5},
 }
 
 
@@ -364,7 +372,9 @@ def simulate_acoustic(
     spec: AcousticNodeSpec, trajectories: Sequence[Trajectory], start: float, end: float,
     seed: int,
 ) -> list[Detection]:
-    """Bearing reports of one acoustic node, at sound arrival times every ``period_s``."""
+    """Bearing reports of one acoustic node, at sound arrival times every ``period_s``;
+    with a TDOA partner also ``Tdoa`` reports ``(r - r₂)/c + N(0, σ_tdoa)`` at the same
+    arrival times for the sources both nodes hear (each detecting with its ``pd``)."""
     site = _Site(spec.position)
     c = speed_of_sound(spec.temperature_c)
     rmax = spec.max_range_km * 1e3
@@ -372,7 +382,13 @@ def simulate_acoustic(
     period = spec.period_s
     sig = spec.sigma_azimuth_deg
     cols: list[tuple[FloatArray, ...]] = []
+    tcols: list[tuple[FloatArray, ...]] = []
     families: list[str] = []
+    tp = spec.tdoa_partner
+    partner = None if tp is None else _Site(tp.position)
+    if partner is not None:
+        assert tp is not None
+        partner.id = tp.id
     for tr in trajectories:
         lo, hi = max(start, tr.t0), min(end, tr.t1 + delay)
         if hi < lo:
@@ -395,7 +411,8 @@ def simulate_acoustic(
         n = len(ta)
         u_pd, noise = rng.random(n), rng.standard_normal((n, 2))
         te = emission_times(tr, site.ecef, ta, c)
-        r, az, el = site.look(tr.ecef(te))
+        p_e = tr.ecef(te)
+        r, az, el = site.look(p_e)
         snr = received_level_db(tr.source_level_db, r) - spec.ambient_db
         seen = (
             (te >= tr.t0) & (te <= tr.t1) & (r <= rmax)
@@ -406,23 +423,49 @@ def simulate_acoustic(
             np.clip(el + sig * noise[:, 1], -90.0, 90.0)[seen], snr[seen],
             np.full(int(seen.sum()), float(len(families))),
         ))
+        if partner is not None:
+            # the partner hears the same emission when its own level is enough; its
+            # own draws come from their own stream (the bearings' noise is unchanged)
+            prng = rng_for(seed, spec.id, tr.target_id, "tdoa")
+            u2, tn = prng.random(n), prng.standard_normal(n)
+            r2 = np.linalg.norm(p_e - partner.ecef, axis=-1)
+            snr2 = received_level_db(tr.source_level_db, r2) - spec.ambient_db
+            both = (
+                (te >= tr.t0) & (te <= tr.t1) & (r <= rmax) & (r2 <= rmax)
+                & (snr >= spec.threshold_db) & (snr2 >= spec.threshold_db)
+                & (u2 < spec.pd * spec.pd)
+            )
+            tcols.append((ta[both], ((r - r2) / c + spec.sigma_tdoa_s * tn)[both]))
         families.append(tr.family)
-    if not cols:
-        return []
-    t, az, el, snr, fam = (np.concatenate(x) for x in zip(*cols, strict=True))
-    order, ids = _ordered_ids(spec.id, t)
-    var = sig**2
     out: list[Detection] = []
-    for ident, ti, a_, e_, s_, f in zip(
-        ids, t[order].tolist(), az[order].tolist(), el[order].tolist(),
-        np.round(snr[order], 2).tolist(), fam[order].astype(int).tolist(), strict=True,
-    ):
-        out.append(Detection(
-            id=ident, sensor_id=spec.id, time=ti,
-            measurement=BearingOnly(azimuth=a_, elevation=e_, origin=site.point),
-            covariance=[[var, 0.0], [0.0, var]], snr_db=s_,
-            class_probs=class_probs(families[f], s_, spec.threshold_db),
-        ))
+    if cols:
+        t, az, el, snr, fam = (np.concatenate(x) for x in zip(*cols, strict=True))
+        order, ids = _ordered_ids(spec.id, t)
+        var = sig**2
+        for ident, ti, a_, e_, s_, f in zip(
+            ids, t[order].tolist(), az[order].tolist(), el[order].tolist(),
+            np.round(snr[order], 2).tolist(), fam[order].astype(int).tolist(), strict=True,
+        ):
+            out.append(Detection(
+                id=ident, sensor_id=spec.id, time=ti,
+                measurement=BearingOnly(azimuth=a_, elevation=e_, origin=site.point),
+                covariance=[[var, 0.0], [0.0, var]], snr_db=s_,
+                class_probs=class_probs(families[f], s_, spec.threshold_db),
+            ))
+    if partner is not None and tcols:
+        t, tau = (np.concatenate(x) for x in zip(*tcols, strict=True))
+        order = np.argsort(t, kind="stable")
+        pid = partner.id
+        vt = spec.sigma_tdoa_s**2
+        for k, (ti, ta_) in enumerate(zip(t[order].tolist(), tau[order].tolist(),
+                                          strict=True)):
+            out.append(Detection(
+                id=f"{spec.id}~{pid}:{k}", sensor_id=spec.id, time=ti,
+                measurement=Tdoa(tdoa=ta_, origin=site.point, origin2=partner.point,
+                                 sensor2_id=pid),
+                covariance=[[vt]],
+            ))
+        out.sort(key=lambda d: d.time)
     return out
 
 
@@ -461,6 +504,8 @@ def sensor_message(spec: SensorSpec, start: float) -> Sensor:
             "ambient_db": spec.ambient_db, "threshold_db": spec.threshold_db, "pd": spec.pd,
             "temperature_c": spec.temperature_c,
             "speed_of_sound_mps": speed_of_sound(spec.temperature_c),
+            **({} if spec.tdoa_partner is None else {
+                "tdoa_partner": spec.tdoa_partner.id, "sigma_tdoa_s": spec.sigma_tdoa_s}),
         },
     )
 

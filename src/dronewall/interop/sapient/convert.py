@@ -80,9 +80,9 @@ NODE_TYPES: dict[str, int] = {
     "sapient": Registration.NODE_TYPE_OTHER,
     "other": Registration.NODE_TYPE_OTHER,
 }
-# What the acoustic node's classifier can say (sim/sensors.py families).
-DEFAULT_CLASSES = ("shahed-class", "jet", "propeller-aircraft", "helicopter", "multicopter",
-                   "bird")
+# What the acoustic node's classifier can say (acoustic.classifier.LABELS).
+DEFAULT_CLASSES = ("shahed", "gerbera", "jet", "propeller_aircraft", "helicopter",
+                   "multicopter", "bird", "background")
 _DEG_M = range_bearing_pb2.RANGE_BEARING_COORDINATE_SYSTEM_DEGREES_M
 _TRUE = range_bearing_pb2.RANGE_BEARING_DATUM_TRUE
 _LL_DEG_M = location_pb2.LOCATION_COORDINATE_SYSTEM_LAT_LNG_DEG_M
