@@ -124,15 +124,14 @@ const scenarios = {
   // A commander approves a recommendation; the decision comes back on the stream.
   async approve(context) {
     const { page, errors, outside } = await openApp(context, base, args.commander, { timeout });
+    // The panel is re-rendered as recommendations arrive: find the card once, then act
+    // through locators keyed on its id (they re-resolve a card that was re-rendered;
+    // typed reasons survive a re-render).
     const btn = await page.waitForSelector(".rec.status-pending button.approve:not([disabled])", { timeout });
-    const card = await btn.evaluateHandle((b) => b.closest(".rec"));
-    const recId = await card.evaluate((c) => c.dataset.rec);
-    await card.evaluate((c) => {
-      const input = c.querySelector("input.reason");
-      input.value = "browser test: approved";
-      input.dispatchEvent(new Event("input"));
-    });
-    await btn.click();
+    const recId = await btn.evaluate((b) => b.closest(".rec").dataset.rec);
+    const card = page.locator(`.rec[data-rec="${recId}"]`);
+    await card.locator("input.reason").fill("browser test: approved", { timeout });
+    await card.locator("button.approve").click({ timeout });
     const ok = await page
       .waitForFunction(
         (id) => {
