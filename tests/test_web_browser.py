@@ -40,6 +40,8 @@ ARTIFACTS = Path(os.environ.get("DRONEWALL_ARTIFACTS", REPO / "tests/browser/art
 # stays live for ~150 s, longer than these tests need even on a busy machine.
 SCENARIO = os.environ.get("DRONEWALL_WEB_SCENARIO", "poland-2025-09-10")
 SPEED = float(os.environ.get("DRONEWALL_WEB_SPEED", "200"))
+# The layered doctrine with recommendations that stay open for 3 s of wall time at 200x.
+BROWSER_DOCTRINE = Path(__file__).parent / "data" / "doctrine-browser.yaml"
 N_SYNTHETIC = 1000
 
 
@@ -121,7 +123,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     from dronewall.api.testing import start_server
 
     out = tmp_path_factory.mktemp("web-live")
-    url, tokens, stop = start_server(scenario=SCENARIO, speed=SPEED,
+    url, tokens, stop = start_server(scenario=SCENARIO, speed=SPEED, doctrine=str(BROWSER_DOCTRINE),
                                      out_dir=out)
     run: dict[str, Any] = {"url": url, "tokens": tokens, "store": out / "live.sqlite",
                            "stop": stop}

@@ -116,20 +116,28 @@ def protected_assets(scenario_assets: Sequence[Any], watch: Sequence[str]) -> li
 
 class Engagement:
     """The engagement stage in the picture's shape: ``process(tracks, events)`` returns
-    new recommendations and ``decide(decision)`` applies a person's decision, returning
-    the recommendation it changed (published again, so every view sees its status)."""
+    the recommendations that are new or whose status changed (expired, approved,
+    rejected), so every view sees a recommendation's current status; ``decide(decision)``
+    applies a person's decision and returns the recommendation it changed."""
 
     def __init__(self, stage: EngagementStage) -> None:
         self.stage = stage
+        self._said: dict[str, str] = {}  # recommendation id -> status last published
 
     def process(self, tracks: Sequence[Track], _events: Sequence[Event] = ()) \
             -> list[Recommendation]:
-        return self.stage.process(tracks)
+        self.stage.process(tracks)
+        return self._changed()
 
     def decide(self, decision: Decision) -> list[Recommendation]:
         self.stage.decide(decision)
-        rec = self.stage.recs.get(decision.recommendation_id or "")
-        return [rec] if rec is not None else []
+        return self._changed()
+
+    def _changed(self) -> list[Recommendation]:
+        out = [r for r in self.stage.recs.values() if self._said.get(r.id) != r.status]
+        for r in out:
+            self._said[r.id] = r.status
+        return out
 
 
 def engagement_stage(scenario_name: str, scenario_assets: Sequence[Any], watch: Sequence[str],

@@ -71,10 +71,12 @@ def start_server(*, scenario: str | Scenario | None = None, store: str | Path | 
                  cycle_s: float = 0.2, recommend: bool = False, out_dir: Path | None = None,
                  static_dir: Path | None = None, paused: bool = False,
                  engagement: Any = None, timeout_s: float = 60.0,
+                 doctrine: str | None = "layered",
                  ) -> tuple[str, dict[str, str], Callable[[], None]]:
     """Serve a scenario (name, YAML file or Scenario) played at ``speed`` (live; its run
     is stored in ``out_dir``/live.sqlite, a temporary folder by default) or a stored run
     (``store``) replayed at ``speed``. ``tokens``: {token: role}; default :data:`FIXED_TOKENS`.
+    ``doctrine``: the live run's engagement doctrine (name or YAML file; None: none).
 
     Returns (base URL, {role: token}, stop). ``stop()`` ends the run (the live store is
     then closed and complete) and the server."""
@@ -95,7 +97,7 @@ def start_server(*, scenario: str | Scenario | None = None, store: str | Path | 
         scn = scenario if isinstance(scenario, Scenario) else load_scenario(
             find_scenario(scenario))
         config = ServeConfig(store_path=Path(out_dir) / "live.sqlite", scenario=scn, speed=speed,
-                             tick_s=0.05)
+                             tick_s=0.05, doctrine=doctrine)
         eng = engagement if engagement is not None else (
             FixtureEngagement() if recommend else None)
         hub = live_hub(config, toks, cycle_s=cycle_s, engagement=eng)
