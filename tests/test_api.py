@@ -136,6 +136,13 @@ def test_rest_reads_the_picture(client):
     assert "poland-2025-09-10" in names
 
 
+def test_large_responses_are_compressed_when_accepted(client):
+    big = client.get("/openapi.json", headers={"Accept-Encoding": "gzip"})
+    assert big.headers.get("content-encoding") == "gzip" and big.json()["openapi"]
+    plain = client.get("/openapi.json", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.json() == big.json()
+
+
 def test_bad_requests_get_clear_4xx(client):
     r = client.get("/api/tracks/T9999", headers=V)
     assert r.status_code == 404 and r.json() == {"detail": "no track 'T9999'"}

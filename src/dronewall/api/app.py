@@ -31,6 +31,7 @@ from fastapi import (
 )
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -206,7 +207,9 @@ def create_app(hub: Hub, *, static_dir: Path | None = None,
         docs_url=None, redoc_url=None, lifespan=lifespan,
     )
     app.state.hub = hub
-
+    # National airspace alone is ~1.7 MB of JSON: compress responses the browser accepts
+    # compressed (HTTP only; the WebSocket's deltas are small already).
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(_req: Request, exc: RequestValidationError) -> JSONResponse:
