@@ -224,7 +224,7 @@ async def serve(config: ServeConfig, *, ready: Callable[[ServeStats], None] | No
 
             bus.publish("truth.events",
                         truth_events(sim.truth_states(1.0), zones, watch, sim_end))
-        await outbox.join()
+        await _drained(outbox, tasks)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -263,6 +263,22 @@ async def _drain(outbox: asyncio.Queue[Any]) -> None:
         outbox.task_done()
 
 
+async def _drained(outbox: asyncio.Queue[Any], tasks: Sequence[asyncio.Task[Any]],
+                   timeout_s: float = 30.0) -> None:
+    """Wait until the outbox is empty, unless its consumer ended (a TAK end that went
+    away) or it does not drain within ``timeout_s``: a service must be able to stop."""
+    join = asyncio.ensure_future(outbox.join())
+    done, _ = await asyncio.wait([join, *tasks], timeout=timeout_s,
+                                 return_when=asyncio.FIRST_COMPLETED)
+    if join not in done:
+        join.cancel()
+        ended = [t for t in done if t is not join]
+        why = (f"its consumer ended ({ended[0].exception()!r})" if ended
+               and not ended[0].cancelled() and ended[0].exception() else
+               f"it did not drain within {timeout_s:g} s")
+        log.warning("%d outgoing messages not delivered: %s", outbox.qsize(), why)
+
+
 async def _cot_out(url: str, protobuf: bool, outbox: asyncio.Queue[Any],
                    stats: ServeStats) -> None:
     """Send tracks and events as CoT for as long as the service runs."""
@@ -278,6 +294,12 @@ async def _cot_out(url: str, protobuf: bool, outbox: asyncio.Queue[Any],
                 if event is not None:
                     await sender.send(event)
                     stats.cot_sent += 1
+            except (ConnectionError, OSError):
+                raise  # the TAK end is gone: the task ends, _drained stops waiting on it
+            except Exception:  # one bad message is logged and counted, never the end
+                log.exception("CoT: could not send %s %s", type(msg).__name__,
+                              getattr(msg, "id", "?"))
+                stats.counters["cot errors"] = stats.counters.get("cot errors", 0) + 1
             finally:
                 outbox.task_done()
             if outbox.empty():
