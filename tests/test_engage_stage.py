@@ -20,8 +20,8 @@ M_PER_DEG_LON = 111_320 * 0.6225  # at 51.5 N
 
 def track(tid: str, t: float, lat: float, lon: float, ve: float = -40.0, vn: float = 0.0,
           **kw: object) -> Track:
-    fields = {"status": "confirmed", "alt": 1000.0, "vu": 0.0, "class_label": "slow UAV",
-              "hits": 20}
+    fields = {"status": "confirmed", "alt": 1000.0, "vu": 0.0, "class_label": "shahed",
+              "identity": "hostile", "hits": 20}
     fields.update(kw)
     return Track(id=tid, time=t, lat=lat, lon=lon, ve=ve, vn=vn, covariance=COV, born=T0,
                  **fields)  # type: ignore[arg-type]
@@ -58,7 +58,7 @@ def test_hostile_drone_gets_a_cheap_recommendation(grid):
     r = recs[0]
     assert isinstance(r, Recommendation)
     assert (r.effector_id, r.verdict, r.status) == ("idt", "allowed", "pending")
-    assert r.identity == "hostile" and r.evidence["identity_derived"] is True
+    assert r.identity == "hostile"
     assert r.cost_usd == 2500 and 0 < r.pk < 1 and r.ec <= 1e-4
     assert r.time == T0 and r.time_to_go_s > 0
     assert r.window_s[0] <= T0 + r.time_to_go_s <= r.window_s[1]
@@ -70,7 +70,8 @@ def test_hostile_drone_gets_a_cheap_recommendation(grid):
 def test_cooperative_and_foreign_tracks_get_nothing(grid):
     st = stage(grid)
     airliner = track("A1", T0, 51.5, 22.5, ve=230.0, alt=11000.0,
-                     class_label="cooperative aircraft", transponder=Transponder(icao24="48ae01"))
+                     class_label="airliner", identity="neutral",
+                     transponder=Transponder(icao24="48ae01"))
     over_belarus = track("B1", T0, 51.9, 24.5, ve=10.0)  # suspect, heading further out
     assert st.process([airliner, over_belarus]) == []
 
@@ -130,7 +131,7 @@ def test_identity_from_the_adjudicator_is_respected(grid):
     hostile = track("H1", T0 + 60, 51.5, 23.3, identity="hostile", class_label="gerbera",
                     class_probs={"gerbera": 0.9, "shahed": 0.1})
     (r,) = st.process([hostile])
-    assert r.target_class == "gerbera" and r.evidence["identity_derived"] is False
+    assert r.target_class == "gerbera"
 
 
 def test_non_finite_track_is_counted_not_fatal(grid):
@@ -148,6 +149,13 @@ def test_bombers_in_the_adiz_get_no_recommendation():
                          load_laydown("alaska"), load_doctrine("layered"), g, ["USA"])
     for k in range(5):  # Tu-95 pair flying along the ADIZ, no transponder, over the sea
         trs = [track(f"B{i}", T0 + 60 * k, 62.0 + 0.2 * i, -171.0 + 0.5 * k, ve=200.0,
-                     alt=10000.0, class_label="fast aircraft") for i in range(2)]
+                     alt=10000.0, class_label="bomber", identity="suspect") for i in range(2)]
         assert st.process(trs) == []
     assert st.stats["plans"] == 5 and st.stats["candidates"] == 0
+
+
+def test_a_pending_track_is_not_engaged_until_identified(grid):
+    st = stage(grid)
+    assert st.process(flight("P1", 23.3, 51.5, T0, 1, identity="pending")) == []
+    later = st.process(flight("P1", 23.3, 51.5, T0 + 60, 1, identity="hostile"))
+    assert [r.track_id for r in later if r.verdict != "forbidden"] == ["P1"]

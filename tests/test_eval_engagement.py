@@ -37,7 +37,7 @@ def _run(n_drones: int = 3) -> FakeRun:
             run.tracks.append(Track(id=f"T{d}", time=t + 0.5, status="confirmed", lat=lat,
                                     lon=lon - 20 / M_PER_DEG_LON, alt=1000.0, ve=-40.0, vn=0.0,
                                     vu=0.0, covariance=COV, born=T0, hits=20,
-                                    class_label="slow UAV"))
+                                    class_label="gerbera", identity="hostile"))
         run.truth_events.append(Event(id=f"E{d}", time=T0, kind="incursion_start",
                                       message="in", track_id=tid, country="POL"))
     for k in range(100):  # an airliner: never engaged
@@ -46,7 +46,7 @@ def _run(n_drones: int = 3) -> FakeRun:
                                     ve=230.0, target_type="airliner", cooperative=True))
         run.tracks.append(Track(id="A1", time=t, status="confirmed", lat=51.7, lon=lon,
                                 alt=11000.0, ve=230.0, vn=0.0, vu=0.0, covariance=COV, born=T0,
-                                hits=20, class_label="cooperative aircraft",
+                                hits=20, class_label="airliner", identity="neutral",
                                 transponder=Transponder(icao24="48ae01")))
     return run
 

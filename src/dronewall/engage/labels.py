@@ -1,17 +1,10 @@
 """Class and identity of a track as the engagement stage reads them, in one place.
 
-The track classifier (airspace/classify.py) is being replaced: the new one writes Track
-class labels (VOCAB.md) and their probabilities; the old kinematic one writes coarse
-labels ("slow UAV", ...). Both are mapped here to a probability vector over the Track
-class labels. The coarse labels' spreads are assumptions (a "slow UAV" is a Shahed or a
-Gerbera with equal odds: kinematics cannot tell them apart).
-
-Identity: the adjudicator (airspace/identity.py) sets Track.identity. Where it is still
-"pending" (the adjudicator is not in the pipeline yet), :func:`derive_identity` gives a
-simple stand-in, flagged as derived in the evidence: a transponder makes a track neutral;
-a non-cooperative track whose class probability is at least half on unmanned classes is
-hostile over own territory and suspect elsewhere; anything else stays unknown (manned
-aircraft are never auto-declared hostile).
+The track classifier (airspace/classify.py) writes Track class labels (VOCAB.md) and
+their probabilities; where a track carries only the tracker's acoustic evidence, those
+labels are mapped to Track classes here. Identity is the adjudicator's
+(airspace/identity.py), taken as it is: a pending track is not engaged (the rules of
+engagement say "identify first"), and the stage never invents an identity.
 """
 
 from __future__ import annotations
@@ -23,20 +16,7 @@ from dronewall.engage.catalog import TRACK_CLASSES
 from dronewall.model import Track
 
 INDEX = {c: i for i, c in enumerate(TRACK_CLASSES)}
-UNMANNED = ("shahed", "gerbera", "jet_shahed", "cruise_missile", "multicopter")
-MANNED = ("fighter", "bomber", "airliner", "light_aircraft", "helicopter")
 
-# Old kinematic labels (airspace/classify.py) -> spread over Track class labels.
-OLD_LABELS: dict[str, dict[str, float]] = {
-    "cooperative aircraft": {"airliner": 0.7, "light_aircraft": 0.3},
-    "hovering / very slow": {"multicopter": 0.6, "helicopter": 0.2, "bird": 0.2},
-    "slow UAV": {"shahed": 0.5, "gerbera": 0.5},
-    "fast UAV / light aircraft": {"jet_shahed": 0.3, "light_aircraft": 0.4, "helicopter": 0.3},
-    "cruise missile / jet UAV": {"cruise_missile": 0.5, "jet_shahed": 0.5},
-    "fast aircraft": {"fighter": 0.5, "airliner": 0.3, "bomber": 0.2},
-    "high slow flyer": {"light_aircraft": 0.5, "bomber": 0.2, "unknown": 0.3},
-    "unknown": {"unknown": 1.0},
-}
 # Acoustic labels (tracker's running mean, before the classifier) -> Track class labels.
 ACOUSTIC: dict[str, dict[str, float]] = {
     "shahed": {"shahed": 1.0}, "gerbera": {"gerbera": 1.0},
@@ -64,8 +44,6 @@ def class_vector(track: Track) -> NDArray[np.float64]:
             v += p * _vec(ACOUSTIC[k])
     elif track.class_label in INDEX:
         v = _vec({track.class_label: 1.0})
-    elif track.class_label in OLD_LABELS:
-        v = _vec(OLD_LABELS[track.class_label])
     rest = 1.0 - v.sum()
     if rest > 0:
         v[INDEX["unknown"]] += rest
@@ -79,19 +57,3 @@ def class_label(track: Track, vec: NDArray[np.float64]) -> str:
     if track.class_label in INDEX:
         return str(track.class_label)
     return TRACK_CLASSES[int(np.argmax(vec))]
-
-
-_UNMANNED_IDX = np.array([INDEX[c] for c in UNMANNED])
-
-
-def derive_identity(track: Track, vec: NDArray[np.float64], own_territory: bool
-                    ) -> tuple[str, bool]:
-    """(identity, derived): the track's own identity unless pending (see module doc);
-    "unmanned" means at least half the class probability on unmanned classes."""
-    if track.identity != "pending":
-        return track.identity, False
-    if track.transponder is not None and track.transponder.icao24:
-        return "neutral", True
-    if float(vec[_UNMANNED_IDX].sum()) >= 0.5:
-        return ("hostile" if own_territory else "suspect"), True
-    return "unknown", True

@@ -4,8 +4,8 @@ Per batch of track updates (time taken from the tracks, never from a clock) the 
 keeps the latest state of each track and, at most every ``planning.replan_s`` seconds of
 track time, plans:
 
-1. reads each confirmed track's class probabilities and identity (:mod:`.labels`; a
-   pending identity gets a simple derived stand-in, flagged in the evidence);
+1. reads each confirmed track's class probabilities (:mod:`.labels`) and the identity
+   the adjudicator gave it;
 2. evaluates the threat of hostile/suspect tracks to the protected assets (:mod:`.threat`);
 3. for every available effector unit x threat x launch slot computes the intercept
    (:mod:`.intercept`), keeps those inside the envelope, and for each unit-track pair the
@@ -245,9 +245,8 @@ class EngagementStage:
         own_here = np.isin(country_at(lat, lon), list(self.own))
         probs = np.array([labels.class_vector(t) for t in trs])
         names = [labels.class_label(t, p) for t, p in zip(trs, probs, strict=True)]
-        idents = [labels.derive_identity(t, p, bool(o))
-                  for t, p, o in zip(trs, probs, own_here, strict=True)]
-        hostile = np.array([i[0] in ("hostile", "suspect") for i in idents])
+        idents = [t.identity for t in trs]
+        hostile = np.array([i in ("hostile", "suspect") for i in idents])
         w = self.doctrine.weights
         th = threat.evaluate(x, y, ve, vn, probs, hostile & own_here, self.assets,
                              w.usd_per_value, w.sovereignty_usd)
@@ -326,7 +325,7 @@ class EngagementStage:
         own_int = np.isin(country_at(ilat, ilon), list(self.own))
         cost = np.array([U[u].etype.cost_per_shot_usd for u in ui_])
         table = {
-            "identity": [idents[j][0] for j in j_glob],
+            "identity": [idents[j] for j in j_glob],
             "class": [names[j] for j in j_glob],
             "effector_type": [U[u].unit.type for u in ui_],
             "effector_kind": [U[u].etype.kind for u in ui_],
@@ -357,7 +356,7 @@ class EngagementStage:
                 id=self._next_id(), time=now, track_id=tr.id, effector_id=U[u].unit.id,
                 effector_type=U[u].unit.type, verdict=verdict_c,  # type: ignore[arg-type]
                 reason=reasons[c], rule=rule_ids[c], target_class=names[j],
-                identity=idents[j][0],  # type: ignore[arg-type]
+                identity=idents[j],
                 threat_score=round(float(th.score[j]), 4), pk=round(float(pk[c]), 4),
                 cost_usd=float(cost[c]), ec=float(ec[c]),
                 intercept=GeoPoint(lat=float(ilat[c]), lon=float(ilon[c]),
@@ -365,7 +364,6 @@ class EngagementStage:
                 time_to_go_s=round(float(t_i[u, tj, ki_[c]] - now), 1),
                 window_s=(float(t_first[u, tj]), float(t_last[u, tj])),
                 evidence={
-                    "identity_derived": idents[j][1],
                     "class_probs": {TRACK_CLASSES[k]: round(float(probs[j, k]), 3)
                                     for k in top if probs[j, k] > 0},
                     "threatened_asset": self.assets.assets[a].id if a >= 0 else None,
