@@ -40,16 +40,14 @@ scenario regions), so the low envelopes start at 0 and have wide shoulders.
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from dronewall.model import Track
+from dronewall.model import Track, with_fields
 
 FloatArray = NDArray[np.float64]
 
@@ -260,16 +258,6 @@ def nan_median(x: FloatArray) -> FloatArray:
     return out
 
 
-def _with(tr: Track, **fields: Any) -> Track:
-    """A copy of a track state with some fields set. Shallow and without re-validation
-    (``msgspec.structs.replace`` re-runs the covariance checks: 10x slower); the state
-    was validated when it was made and messages are never modified in place."""
-    out = copy.copy(tr)
-    for k, v in fields.items():
-        setattr(out, k, v)
-    return out
-
-
 def _rounded(p: FloatArray) -> dict[str, float]:
     """Probabilities rounded down to 1e-4 (so they sum to <= 1), zeros left out except
     "unknown", always present: it marks them as track-class, not acoustic, probabilities."""
@@ -372,9 +360,9 @@ class KinematicClassifier:
         out = []
         for i, tr in enumerate(trs):
             if not ready[i] or np.isnan(feats[i, 0]):
-                out.append(_with(tr, class_label="unknown", class_probs=None))
+                out.append(with_fields(tr, class_label="unknown", class_probs=None))
                 continue
             k = int(np.argmax(probs[i]))
             label = TRACK_CLASSES[k] if probs[i, k] >= self.label_min_prob else "unknown"
-            out.append(_with(tr, class_label=label, class_probs=_rounded(probs[i])))
+            out.append(with_fields(tr, class_label=label, class_probs=_rounded(probs[i])))
         return out

@@ -42,6 +42,7 @@ from numpy.typing import NDArray
 
 from dronewall.model import Track
 from dronewall.timeutil import parse_iso
+from dronewall.yamlpath import PathItem, node_line
 
 EARTH_RADIUS_M = 6_371_008.8
 FLIGHT_PLAN_VERSION = 1
@@ -81,7 +82,6 @@ _Loader.add_constructor(
     "tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str  # type: ignore[type-var]
 )
 
-PathItem = str | int
 _PATH_TOKEN = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
 
 
@@ -95,26 +95,7 @@ class YamlDoc:
 
     def line(self, path: Sequence[PathItem]) -> int:
         """1-based line of the deepest node along ``path`` (a mapping entry's key line)."""
-        node = self.root
-        if node is None:
-            return 1
-        line = node.start_mark.line + 1
-        for p in path:
-            if isinstance(node, yaml.MappingNode) and isinstance(p, str):
-                for k, v in node.value:
-                    if isinstance(k, yaml.ScalarNode) and k.value == p:
-                        line, node = k.start_mark.line + 1, v
-                        break
-                else:
-                    return line
-            elif isinstance(node, yaml.SequenceNode) and isinstance(p, int):
-                if p >= len(node.value):
-                    return line
-                node = node.value[p]
-                line = node.start_mark.line + 1
-            else:
-                return line
-        return line
+        return node_line(self.root, path)
 
     def error(self, path: Sequence[PathItem], message: str) -> DataFileError:
         return DataFileError(self.file, self.line(path), field_name(path), message)

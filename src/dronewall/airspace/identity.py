@@ -49,7 +49,6 @@ identity, e.g. hostile, stays until an earlier rule overrules it). Time is the t
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -75,7 +74,7 @@ from dronewall.airspace.flightplan import (
 from dronewall.airspace.wording import track_label
 from dronewall.geo.borders import country_at
 from dronewall.geo.zones import zone_geometry
-from dronewall.model import Event, GeoPoint, Track, Zone
+from dronewall.model import Event, GeoPoint, Track, Zone, with_fields
 from dronewall.model.messages import Identity, Severity
 
 RULES_VERSION = 1
@@ -311,16 +310,6 @@ def _offsets(lat: np.ndarray, lon: np.ndarray, de: np.ndarray, dn: np.ndarray,
     lo = lon + de / (_R * np.maximum(np.cos(np.radians(lat)), 1e-6)) * _DEG
     lo = (lo + 180.0) % 360.0 - 180.0
     return np.clip(la, -90.0, 90.0), lo
-
-
-def _with(tr: Track, **fields: Any) -> Track:
-    """A copy of a track state with some fields set. Shallow and without re-validation
-    (``msgspec.structs.replace`` re-runs the covariance checks: 10x slower); the state
-    was validated when it was made and messages are never modified in place."""
-    out = copy.copy(tr)
-    for k, v in fields.items():
-        setattr(out, k, v)
-    return out
 
 
 def _py(v: Any) -> Any:
@@ -562,7 +551,7 @@ class IdentityAdjudicator:
             hist.update(identity=st.identity, class_label=tr.class_label, last_time=tr.time)
             if tr.transponder is not None:
                 hist["transponder"] = msgspec.to_builtins(tr.transponder)
-            out.append(_with(tr, identity=st.identity))
+            out.append(with_fields(tr, identity=st.identity))
             if tr.status == "lost":
                 self._tracks.pop(tr.id, None)
                 self._lost[tr.id] = tr.time

@@ -26,6 +26,7 @@ from dronewall.model.messages import (
     decode,
     encode,
     measurement_dim,
+    with_fields,
 )
 
 __all__ = [
@@ -54,4 +55,5 @@ __all__ = [
     "decode",
     "encode",
     "measurement_dim",
+    "with_fields",
 ]

@@ -19,6 +19,7 @@ text names the field (``... - at `$.measurement.lat```).
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -368,6 +369,17 @@ MESSAGE_TYPES: dict[str, type[Struct]] = {
 
 _encoder = msgspec.json.Encoder()
 _decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(Message)
+
+
+def with_fields(msg: Any, **fields: Any) -> Any:
+    """A copy of a message with some fields set, for stages that annotate what they pass
+    on (class, identity). Shallow and without re-validation (``msgspec.structs.replace``
+    re-runs the covariance checks, ~10x slower): the message was validated when it was
+    made, and messages are never modified in place."""
+    out = copy.copy(msg)
+    for k, v in fields.items():
+        setattr(out, k, v)
+    return out
 
 
 def encode(msg: Message) -> bytes:

@@ -35,12 +35,12 @@ from dronewall.sim.scenario import (
     TdoaPartner,
     ZoneSpec,
 )
+from dronewall.yamlpath import PathItem, node_line
 
 _TIME_KEYS = frozenset({"start", "end", "time"})
 _PATH_TOKEN = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
 _ICAO24 = re.compile(r"^[0-9a-fA-F]{6}$")
 
-PathItem = str | int
 
 
 class ScenarioError(Exception):
@@ -138,32 +138,6 @@ def _field_name(path: list[PathItem]) -> str:
     return s or "(top)"
 
 
-def _node_line(root: yaml.Node | None, path: list[PathItem]) -> int:
-    """1-based line of the deepest node along ``path`` (the key's line for a mapping
-    entry, so a missing value still points at its key)."""
-    if root is None:
-        return 1
-    node: yaml.Node = root
-    line = node.start_mark.line + 1
-    for p in path:
-        if isinstance(node, yaml.MappingNode) and isinstance(p, str):
-            for k, v in node.value:
-                if isinstance(k, yaml.ScalarNode) and k.value == p:
-                    line = k.start_mark.line + 1
-                    node = v
-                    break
-            else:
-                return line
-        elif isinstance(node, yaml.SequenceNode) and isinstance(p, int):
-            if p >= len(node.value):
-                return line
-            node = node.value[p]
-            line = node.start_mark.line + 1
-        else:
-            return line
-    return line
-
-
 class _Context:
     """What an error needs to name its place: the file and the YAML node tree."""
 
@@ -172,7 +146,7 @@ class _Context:
         self.root = root
 
     def error(self, path: list[PathItem], message: str) -> ScenarioError:
-        return ScenarioError(self.file, _node_line(self.root, path), _field_name(path), message)
+        return ScenarioError(self.file, node_line(self.root, path), _field_name(path), message)
 
 
 def _validation_error(ctx: _Context, err: msgspec.ValidationError) -> ScenarioError:
@@ -273,7 +247,7 @@ def _check_unique(ctx: _Context, section: str, ids: list[str]) -> None:
         seen[ident] = i
 
 
-def expand_node_line(line: NodeLine) -> list[AcousticNodeSpec]:
+def expandnode_line(line: NodeLine) -> list[AcousticNodeSpec]:
     """The acoustic nodes of a node line: evenly spaced on the WGS84 geodesic from
     ``first`` to ``last`` (both included), each paired with the next for TDOA."""
     geod = pyproj.Geod(ellps="WGS84")
@@ -302,7 +276,7 @@ def _expand_sensors(ctx: _Context, sc: Scenario) -> list[SensorSpec]:
     sensors: list[SensorSpec] = list(sc.sensors)
     seen = {s.id: ["sensors", i] for i, s in enumerate(sc.sensors)}
     for i, line in enumerate(sc.node_lines):
-        for node in expand_node_line(line):
+        for node in expandnode_line(line):
             if node.id in seen:
                 where = _field_name(seen[node.id])  # type: ignore[arg-type]
                 raise ctx.error(["node_lines", i, "id"],
