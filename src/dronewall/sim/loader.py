@@ -247,7 +247,7 @@ def _check_unique(ctx: _Context, section: str, ids: list[str]) -> None:
         seen[ident] = i
 
 
-def expandnode_line(line: NodeLine) -> list[AcousticNodeSpec]:
+def expand_node_line(line: NodeLine) -> list[AcousticNodeSpec]:
     """The acoustic nodes of a node line: evenly spaced on the WGS84 geodesic from
     ``first`` to ``last`` (both included), each paired with the next for TDOA."""
     geod = pyproj.Geod(ellps="WGS84")
@@ -276,7 +276,7 @@ def _expand_sensors(ctx: _Context, sc: Scenario) -> list[SensorSpec]:
     sensors: list[SensorSpec] = list(sc.sensors)
     seen = {s.id: ["sensors", i] for i, s in enumerate(sc.sensors)}
     for i, line in enumerate(sc.node_lines):
-        for node in expandnode_line(line):
+        for node in expand_node_line(line):
             if node.id in seen:
                 where = _field_name(seen[node.id])  # type: ignore[arg-type]
                 raise ctx.error(["node_lines", i, "id"],
