@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import numpy as np
+import pytest
 from scipy.stats import chi2
 
 from dronewall.fusion.association import chi2_gate, gnn, speed_pregate
@@ -48,6 +52,39 @@ def test_gnn_no_conflict_takes_everything_and_each_once() -> None:
     rows, cols = np.divmod(key, 8)
     sel = gnn(rows, cols, rng.random(len(rows)), np.full(len(rows), 5.0))
     assert len(set(rows[sel].tolist())) == len(sel) == len(set(cols[sel].tolist()))
+
+
+def _total(rows: np.ndarray, cost: np.ndarray, miss: np.ndarray, sel: np.ndarray) -> float:
+    """Cost of an assignment: chosen pairs plus, per unassigned track, its miss cost."""
+    miss_of = {}
+    for r, m in zip(rows.tolist(), miss.tolist(), strict=True):
+        miss_of[r] = min(miss_of.get(r, math.inf), m)
+    used = set(rows[sel].tolist())
+    return float(cost[sel].sum()) + sum(m for r, m in miss_of.items() if r not in used)
+
+
+def test_gnn_equals_brute_force_on_random_small_problems() -> None:
+    rng = np.random.default_rng(7)
+    checked = 0
+    for _ in range(200):
+        n, m = (int(v) for v in rng.integers(2, 6, 2))
+        rows, cols = np.nonzero(rng.random((n, m)) < rng.uniform(0.2, 0.8))
+        if len(rows) < 2:
+            continue
+        cost = rng.normal(0.0, 3.0, len(rows))
+        # as in the tracker: a gated pair never costs more than missing its track
+        miss = cost + rng.exponential(3.0, len(rows))
+        sel = gnn(rows, cols, cost, miss)
+        assert len(set(rows[sel].tolist())) == len(sel) == len(set(cols[sel].tolist()))
+        per_row = [[None, *np.flatnonzero(rows == r).tolist()] for r in np.unique(rows)]
+        best = math.inf
+        for choice in itertools.product(*per_row):
+            pick = np.array([c for c in choice if c is not None], dtype=np.intp)
+            if len(set(cols[pick].tolist())) == len(pick):
+                best = min(best, _total(rows, cost, miss, pick))
+        assert _total(rows, cost, miss, sel) == pytest.approx(best, abs=1e-9)
+        checked += 1
+    assert checked > 150
 
 
 def test_speed_pregate_keeps_reachable_detections_only() -> None:

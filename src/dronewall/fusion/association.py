@@ -16,9 +16,13 @@ Gating, in two steps over all (track, detection) pairs of a frame:
 Global nearest neighbour: among gated pairs, choose the one-to-one assignment that
 minimises the total negative log-likelihood ``Σ ½ (d² + ln det S)``, where leaving a
 track without a detection costs ``½ (γ + ln det S)`` (the cost of a detection on its
-gate's edge). Solved exactly with :func:`scipy.optimize.linear_sum_assignment` on the
-gated rows and columns only, after a shortcut for the common case where no two pairs
-share a track or a detection.
+gate's edge). Solved exactly as a sparse bipartite matching
+(:func:`scipy.sparse.csgraph.min_weight_full_bipartite_matching`, LAPJVsp: only the gated
+pairs are edges, plus one "miss" edge per track), after a shortcut for the common case
+where no two pairs share a track or a detection. A dense
+:func:`scipy.optimize.linear_sum_assignment` over all gated rows × columns, with
+unreachable cells at a huge cost, was 4x slower at 1,000 tracks and, with those huge
+costs, lost the optimum to rounding on some random cases.
 """
 
 from __future__ import annotations
@@ -27,14 +31,14 @@ import itertools
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import linear_sum_assignment
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 from scipy.spatial import cKDTree
 from scipy.stats import chi2
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 
-_UNREACHABLE = 1e15
 _KDTREE_PAIRS = 200_000  # above this many track x detection pairs, search a k-d tree
 _chain = itertools.chain.from_iterable
 
@@ -118,15 +122,22 @@ def gnn(rows: IntArray, cols: IntArray, cost: FloatArray, miss: FloatArray) -> I
     ur, ri = np.unique(rows, return_inverse=True)
     uc, ci = np.unique(cols, return_inverse=True)
     nr, nc = len(ur), len(uc)
-    matrix = np.full((nr, nc + nr), _UNREACHABLE)
-    matrix[ri, ci] = cost
     miss_row = np.full(nr, np.inf)
     np.minimum.at(miss_row, ri, miss)
+    # every row is matched exactly once (to a column or to its own "miss" column), so
+    # adding one constant to every edge keeps the optimum; the solver needs weights > 0
+    shift = 1.0 - min(float(cost.min()), float(miss_row.min()))
     diag = np.arange(nr)
-    matrix[diag, nc + diag] = miss_row
-    a, b = linear_sum_assignment(matrix)
+    graph = csr_matrix(
+        (
+            np.concatenate([cost + shift, miss_row + shift]),
+            (np.concatenate([ri, diag]), np.concatenate([ci, nc + diag])),
+        ),
+        shape=(nr, nc + nr),
+    )
+    a, b = min_weight_full_bipartite_matching(graph)
     keep = b < nc
-    pair = np.full((nr, nc), -1, dtype=np.intp)
-    pair[ri, ci] = np.arange(k)
-    sel = pair[a[keep], b[keep]]
-    return np.sort(sel[sel >= 0])
+    key = ri.astype(np.int64) * nc + ci
+    order = np.argsort(key)
+    found = order[np.searchsorted(key, a[keep].astype(np.int64) * nc + b[keep], sorter=order)]
+    return np.sort(found)
