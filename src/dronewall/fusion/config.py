@@ -28,6 +28,14 @@ class TrackerConfig:
         ``q_horizontal``, ``q_vertical``: RMS white acceleration (m/s²) in east/north and
         in up; the continuous process-noise spectral density is q² (m²/s³).
 
+    Motion model choice
+        ``motion``: ``"cv"`` (one nearly-constant-velocity model with the maneuver
+        response below) or ``"imm"``: an interacting multiple model of CV, left and right
+        coordinated turns at ``imm_turn_rate_deg_s`` and a maneuver mode (CV with the
+        process noise × ``maneuver_q_factor``), with mean times in CV, in a turn and in
+        the maneuver mode ``imm_sojourn_s`` (s); see :mod:`dronewall.fusion.imm`. With
+        an IMM the maneuver gate below still applies, the process-noise scaling does not.
+
     Maneuvers (a single-model stand-in for an IMM)
         A confirmed track that gets no detection inside its gate may take one inside the
         wider ``maneuver_gate_probability`` gate (that no other confirmed track gates);
@@ -108,6 +116,9 @@ class TrackerConfig:
             raise ValueError("acoustic_filter must be 'ekf' or 'ukf'")
         if self.acoustic_min_sensors < 2:
             raise ValueError("acoustic_min_sensors must be at least 2")
+    motion: str = "cv"
+    imm_turn_rate_deg_s: float = 3.0
+    imm_sojourn_s: tuple[float, float, float] = (60.0, 20.0, 10.0)
         if self.confirm_hits < 1:
             raise ValueError("confirm_hits must be at least 1")
         if self.history_length < 0:
@@ -138,3 +149,7 @@ class TrackerConfig:
             value = getattr(self, name)
             if not (value >= 0.0 and math.isfinite(value)):
                 raise ValueError(f"{name} must be >= 0, got {value!r}")
+        if self.motion not in ("cv", "imm"):
+            raise ValueError(f"motion must be 'cv' or 'imm', got {self.motion!r}")
+        if not (self.imm_turn_rate_deg_s > 0.0 and min(self.imm_sojourn_s) > 0.0):
+            raise ValueError("imm_turn_rate_deg_s and imm_sojourn_s must be positive")

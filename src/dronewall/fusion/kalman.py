@@ -8,11 +8,15 @@ arithmetic here is over stacks of K (track, detection) pairs at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from dronewall.fusion.motion import ConstantVelocity
+
+if TYPE_CHECKING:
+    from dronewall.fusion.imm import ModeInnovations
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -60,7 +64,8 @@ class Innovations:
     track's last update to the detection's time; ``nu = z - H xp``;
     ``s = H pp Hᵀ + R``; ``d2 = νᵀ S⁻¹ ν`` (squared Mahalanobis distance);
     ``det = det S``. ``-ln N(ν; 0, S) = ½ (d2 + ln det) + const`` is the
-    association cost.
+    association cost. ``modes``: the per-mode quantities of an IMM track
+    (:mod:`dronewall.fusion.imm`); the fields above are then its combined prediction.
     """
 
     rows: IntArray
@@ -72,6 +77,7 @@ class Innovations:
     s_inv: FloatArray
     d2: FloatArray
     det: FloatArray
+    modes: ModeInnovations | None = None
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -90,18 +96,38 @@ class Innovations:
             self.s_inv.take(sel, axis=0),
             self.d2.take(sel),
             self.det.take(sel),
+            None if self.modes is None else self.modes.take(sel),
         )
+
+    def cost(self) -> FloatArray:
+        """Negative log-likelihood of each pair, up to one constant: ``½ (d² + ln det S)``
+        for a single model, ``-ln Σ_j c̄_j N(ν_j; 0, S_j)`` for an IMM."""
+        if self.modes is None:
+            out: FloatArray = 0.5 * (self.d2 + np.log(self.det))
+            return out
+        logw = np.log(self.modes.cbar) + self.modes.loglik
+        top = logw.max(1)
+        ok = np.isfinite(top)
+        safe = np.where(ok, top, 0.0)
+        lse = safe + np.log(np.exp(logw - safe[:, None]).sum(1))
+        # ½·3·ln 2π is in the IMM's log-likelihoods; keep both forms on one scale
+        out = np.where(ok, -lse, np.inf) - 1.5 * np.log(2.0 * np.pi)
+        return out
 
     @staticmethod
     def concat(parts: list[Innovations]) -> Innovations:
         if len(parts) == 1:
             return parts[0]
-        return Innovations(
-            *(
-                np.concatenate([getattr(q, name) for q in parts])
-                for name in ("rows", "cols", "dt", "xp", "pp", "nu", "s_inv", "d2", "det")
-            )
-        )
+        modes = None
+        if parts[0].modes is not None:
+            from dronewall.fusion.imm import ModeInnovations
+
+            modes = ModeInnovations.concat([q.modes for q in parts if q.modes is not None])
+        cat = {
+            name: np.concatenate([getattr(q, name) for q in parts])
+            for name in ("rows", "cols", "dt", "xp", "pp", "nu", "s_inv", "d2", "det")
+        }
+        return Innovations(**cat, modes=modes)
 
 
 def innovations(

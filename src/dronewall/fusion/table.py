@@ -34,7 +34,10 @@ class TrackTable:
     ``x`` (state, tracker frame), ``p`` (covariance), ``t`` (time of the last update),
     ``born``, ``hits``, ``confirmed``, ``alive``, ``icao`` (code of the ICAO address the
     track holds, -1 for none), ``qscale`` (its process-noise multiplier, 1 unless
-    maneuvering) and ``expire_at`` (when it is deleted unless updated).
+    maneuvering) and ``expire_at`` (when it is deleted unless updated). With an IMM
+    (``mu0`` given: the mode probabilities of a new track) also ``xm``, ``pm`` (one state
+    and covariance per mode) and ``mu`` (mode probabilities); ``x``, ``p`` are then their
+    combined estimate.
     Per-track Python objects that are not numbers sit in parallel lists: ``ids`` (""
     while tentative), ``sensors`` (replaced, never mutated, when a sensor is added, so
     that emitted messages can share it), ``transponder``, ``history``, and the acoustic
@@ -47,9 +50,10 @@ class TrackTable:
     keeping the order of the rest, once there are enough of them to be worth it.
     """
 
-    def __init__(self, capacity: int = 64) -> None:
+    def __init__(self, capacity: int = 64, mu0: FloatArray | None = None) -> None:
         self.n = 0
         self.dead = 0
+        self.mu0 = np.zeros(0) if mu0 is None else np.asarray(mu0, dtype=float)
         self._alloc(capacity)
         self.ids: list[str] = []
         self.sensors: list[list[str]] = []
@@ -71,6 +75,10 @@ class TrackTable:
         self.alive = np.zeros(cap, dtype=np.bool_)
         self.icao = np.full(cap, -1, dtype=np.int64)
         self.qscale = np.ones(cap)
+        m = len(self.mu0)
+        self.xm = np.zeros((cap, m, STATE_DIM))
+        self.pm = np.zeros((cap, m, STATE_DIM, STATE_DIM))
+        self.mu = np.zeros((cap, m))
         n = self.n
         if n:
             for name in _COLUMNS:
@@ -104,6 +112,10 @@ class TrackTable:
         self.alive[n : n + k] = True
         self.icao[n : n + k] = icao
         self.qscale[n : n + k] = 1.0
+        if len(self.mu0):
+            self.xm[n : n + k] = x[:, None, :]
+            self.pm[n : n + k] = p[:, None, :, :]
+            self.mu[n : n + k] = self.mu0
         self.n = n + k
         self.ids.extend([""] * k)
         self.sensors.extend(sensors)
@@ -113,6 +125,15 @@ class TrackTable:
         self.class_n.extend([0] * k)
         self.class_probs.extend([None] * k)
         return rows
+
+    def set_state(self, rows: IntArray, x: FloatArray, p: FloatArray) -> None:
+        """Set the state of rows; an IMM track's modes all collapse onto it (its mode
+        probabilities are kept)."""
+        self.x[rows] = x
+        self.p[rows] = p
+        if len(self.mu0):
+            self.xm[rows] = x[:, None, :]
+            self.pm[rows] = p[:, None, :, :]
 
     def add_class_evidence(self, row: int, probs: dict[str, float]) -> None:
         """Fold one acoustic detection's class probabilities into the running mean."""
@@ -169,4 +190,7 @@ _COLUMNS = (
     "alive",
     "icao",
     "qscale",
+    "xm",
+    "pm",
+    "mu",
 )

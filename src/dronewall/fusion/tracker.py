@@ -63,6 +63,7 @@ from dronewall.fusion.buffer import DetectionBuffer, FrameData
 from dronewall.fusion.config import TrackerConfig
 from dronewall.fusion.framing import FrameAssembler
 from dronewall.fusion.geodesy import FastFrame
+from dronewall.fusion.imm import air_modes, imm_innovations, imm_update
 from dronewall.fusion.kalman import Innovations, innovations, update
 from dronewall.fusion.localise import locate
 from dronewall.fusion.measurements import MeasurementConverter
@@ -100,7 +101,16 @@ class Tracker:
         self._frames = FrameAssembler(
             config.frame_window_s, config.frame_span_s, config.frame_margin_s
         )
-        self._table = TrackTable()
+        self._imm = None
+        if config.motion == "imm":
+            self._imm = air_modes(
+                config.q_horizontal,
+                config.q_vertical,
+                config.imm_turn_rate_deg_s,
+                config.maneuver_q_factor,
+                config.imm_sojourn_s,
+            )
+        self._table = TrackTable(mu0=None if self._imm is None else self._imm.stationary)
         self._writer = TrackWriter(self._ff, config.output_every_update)
         self._gamma = chi2_gate(config.gate_probability)
         self._gamma_maneuver = chi2_gate(config.maneuver_gate_probability)
@@ -269,9 +279,7 @@ class Tracker:
         if not len(hit):
             return None
         rows, cols = np.divmod(hit, m)
-        inn = innovations(
-            self._model, tab.x, tab.p, tab.t, fr.z, fr.r, fr.t, rows, cols, tab.qscale
-        )
+        inn = self._innovations(fr, rows, cols, tab.qscale)
         ok = inn.d2 <= self._icao_d2
         if not ok.all():
             inn = inn.take(np.flatnonzero(ok))
@@ -324,7 +332,7 @@ class Tracker:
             rows, cols = rows[keep], cols[keep]
             if not len(rows):
                 return None, in_conf
-        inn = innovations(self._model, x, p, t, fr.z, fr.r, fr.t, rows, cols, tab.qscale)
+        inn = self._innovations(fr, rows, cols, tab.qscale)
         d2 = inn.d2
         gated = d2 <= self._gamma
         confirmed = tab.confirmed.take(inn.rows)
@@ -342,17 +350,15 @@ class Tracker:
             wide = wide[~taken_c.take(inn.cols.take(wide)) & ~taken_rows.take(inn.rows.take(wide))]
             if len(wide):
                 wide = wide[gnn(inn.rows[wide], inn.cols[wide], d2[wide], d2[wide])]
-                man = innovations(
-                    self._model,
-                    x,
-                    p,
-                    t,
-                    fr.z,
-                    fr.r,
-                    fr.t,
-                    inn.rows[wide],
-                    inn.cols[wide],
-                    np.full(n, self.config.maneuver_q_factor),
+                man = (
+                    inn.take(wide)  # the IMM's maneuver mode is the response
+                    if self._imm is not None
+                    else self._innovations(
+                        fr,
+                        inn.rows[wide],
+                        inn.cols[wide],
+                        np.full(n, self.config.maneuver_q_factor),
+                    )
                 )
                 man.d2 = d2[wide]  # as gated: marks the pairs as maneuvering
                 self._counts["maneuver_associations"] += len(wide)
@@ -367,9 +373,8 @@ class Tracker:
         rows, cols = inn.rows.take(sel), inn.cols.take(sel)
         if len(sel) == 1 or (np.bincount(rows).max() == 1 and np.bincount(cols).max() == 1):
             return sel  # no conflicts: every gated pair is chosen
-        logdet = np.log(inn.det)
-        cost = 0.5 * (inn.d2 + logdet)
-        miss = 0.5 * (self._gamma + logdet)
+        cost = inn.cost()
+        miss = 0.5 * (self._gamma + np.log(inn.det))
         out = []
         first = np.flatnonzero(gated & confirmed)
         if len(first):
@@ -382,20 +387,39 @@ class Tracker:
             out.append(second[gnn(inn.rows[second], inn.cols[second], cost[second], miss[second])])
         return np.sort(np.concatenate(out)) if len(out) > 1 else out[0]
 
+    def _innovations(
+        self, fr: FrameData, rows: IntArray, cols: IntArray, qscale: FloatArray | None
+    ) -> Innovations:
+        """Tracks ``rows`` predicted to detections ``cols`` of the frame (IMM or CV)."""
+        tab = self._table
+        if self._imm is not None:
+            return imm_innovations(
+                self._imm, tab.xm, tab.pm, tab.mu, tab.t, fr.z, fr.r, fr.t, rows, cols
+            )
+        return innovations(self._model, tab.x, tab.p, tab.t, fr.z, fr.r, fr.t, rows, cols, qscale)
+
     def _update(self, inn: Innovations, fr: FrameData) -> None:
         tab = self._table
-        x_new, p_new, t_new = update(tab.x, tab.p, tab.t, fr.t, inn)
         rows = inn.rows
+        cfg = self.config
+        if self._imm is not None:
+            x_new, p_new, t_new, xm, pm, mu = imm_update(
+                self._imm, tab.xm, tab.pm, tab.t, fr.t, inn
+            )
+            tab.xm[rows] = xm
+            tab.pm[rows] = pm
+            tab.mu[rows] = mu
+        else:
+            x_new, p_new, t_new = update(tab.x, tab.p, tab.t, fr.t, inn)
+            tab.qscale[rows] = np.where(
+                inn.d2 > self._nis_high,
+                cfg.maneuver_q_factor,
+                np.maximum(1.0, tab.qscale.take(rows) * cfg.maneuver_decay),
+            )
         tab.x[rows] = x_new
         tab.p[rows] = p_new
         tab.t[rows] = t_new
         tab.hits[rows] += 1
-        cfg = self.config
-        tab.qscale[rows] = np.where(
-            inn.d2 > self._nis_high,
-            cfg.maneuver_q_factor,
-            np.maximum(1.0, tab.qscale.take(rows) * cfg.maneuver_decay),
-        )
         sensors, transponder = tab.sensors, tab.transponder
         dets = fr.dets
         rl = rows.tolist()
@@ -709,8 +733,7 @@ class Tracker:
         tab = self._table
         x_new, p_new, t_new = nl_update(tab.x, tab.p, tab.t, inn)
         rows = inn.rows
-        tab.x[rows] = x_new
-        tab.p[rows] = p_new
+        tab.set_state(rows, x_new, p_new)
         tab.t[rows] = t_new
         tab.hits[rows] += 1
         cfg = self.config
