@@ -92,8 +92,8 @@ def _kdtree_pregate(
     tl = t[live]
     dtmax = np.maximum(np.abs(tzmax - tl), np.abs(tzmin - tl))
     radius = max_speed * dtmax + spread[live] + float(zspread.max())
-    hits = cKDTree(z).query_ball_point(pos[live], radius)
-    lengths = np.fromiter((len(h) for h in hits), dtype=np.intp, count=len(hits))
+    hits = cKDTree(z).query_ball_point(pos[live], radius, return_sorted=False)
+    lengths = np.fromiter(map(len, hits), dtype=np.intp, count=len(hits))
     if not lengths.sum():
         empty = np.zeros(0, dtype=np.intp)
         return empty, empty
