@@ -19,6 +19,7 @@ import numpy as np
 
 from dronewall.airspace.classify import KinematicClassifier
 from dronewall.eval.gospa import DEFAULT_C_M, DEFAULT_P, DEFAULT_STEP_S, gospa_timeline
+from dronewall.fusion.config import TrackerConfig
 from dronewall.fusion.tracker import Tracker
 from dronewall.geo.frames import LocalFrame
 from dronewall.model import Detection, GeodeticPosition, Track, TruthState
@@ -42,8 +43,10 @@ class TrackResult:
 
 
 def track_file(src: str | Path, out: IO[bytes], *,
-               origin: tuple[float, float] | None = None) -> TrackResult:
-    """Track the detections of ``src``; write the track states to ``out``."""
+               origin: tuple[float, float] | None = None,
+               config: TrackerConfig | None = None) -> TrackResult:
+    """Track the detections of ``src`` (with the tracker parameters ``config``); write the
+    track states to ``out``."""
     detections = list(read_messages(src, type=Detection))
     if not detections:
         raise MessageFileError(str(src), 0, "", "no detections")
@@ -51,7 +54,7 @@ def track_file(src: str | Path, out: IO[bytes], *,
     if origin is None:  # the centre of what the sensors saw: no truth needed
         pos = np.array([_position(d) for d in detections])
         origin = (float(pos[:, 0].mean()), float(pos[:, 1].mean()))
-    tracker = Tracker(LocalFrame(*origin))
+    tracker = Tracker(LocalFrame(*origin), config)
     classifier = KinematicClassifier()
     states = classifier.process(tracker.process(detections))
     states += classifier.process(tracker.finish(detections[-1].time))

@@ -124,9 +124,12 @@ def main(log_level: str) -> None:
               "the truth: the JSON's `engagement` and `identities`.")
 @click.option("--doctrine", default="layered", show_default=True,
               help="Engagement doctrine: layered, fighters-only, romania-ladder, or a YAML file.")
+@click.option("--tracker-config", "tracker_file", type=click.Path(path_type=Path), default=None,
+              help="Tracker parameters, YAML (e.g. motion: imm, association: jpda; see "
+              "docs/tracker.md) [default: the built-in defaults].")
 def demo(scenario: str, out: Path | None, headless: bool, as_json: bool, with_map: bool,
          speed: float, host: str, port: int, tokens_file: Path | None, browser: bool,
-         with_engage: bool, doctrine: str) -> None:
+         with_engage: bool, doctrine: str, tracker_file: Path | None) -> None:
     """Run a scenario end to end and report its airspace incursions.
 
     Simulates the sensors, tracks, watches the national airspace, stores every message
@@ -146,6 +149,7 @@ def demo(scenario: str, out: Path | None, headless: bool, as_json: bool, with_ma
 
     t0 = wallclock.perf_counter()
     scn = _load(scenario)
+    tracker_config = _tracker_config(tracker_file)
     out_dir = out or Path("dronewall-out") / scn.name
     store_path = out_dir / "run.sqlite"
     if not (headless or as_json):
@@ -155,7 +159,8 @@ def demo(scenario: str, out: Path | None, headless: bool, as_json: bool, with_ma
             raise BadInput(f"--speed {speed}: must be positive")
         _check_doctrine(doctrine)
         demo_picture(scn, out_dir, speed=speed, host=host, port=port, tokens_file=tokens_file,
-                     browser=browser, with_map=with_map, say=click.echo, doctrine=doctrine)
+                     browser=browser, with_map=with_map, say=click.echo, doctrine=doctrine,
+                     tracker=tracker_config)
         return
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -167,7 +172,8 @@ def demo(scenario: str, out: Path | None, headless: bool, as_json: bool, with_ma
     ) as bar:
         task = bar.add_task(f"{scn.name}", total=1.0)
         run = run_scenario(
-            scn, store_path, progress=lambda done, total: bar.update(task, completed=done / total)
+            scn, store_path, progress=lambda done, total: bar.update(task, completed=done / total),
+            tracker_config=tracker_config,
         )
     report = build_report(run)
     if with_engage:
@@ -188,6 +194,18 @@ def demo(scenario: str, out: Path | None, headless: bool, as_json: bool, with_ma
         f"Replay it: dronewall replay {store_path}    Report again: dronewall report {store_path}"
     )
     logging.getLogger(__name__).info("demo took %.1f s", wallclock.perf_counter() - t0)
+
+
+def _tracker_config(path: Path | None) -> Any:
+    """The tracker's parameters from ``--tracker-config`` (None: the defaults)."""
+    if path is None:
+        return None
+    from dronewall.fusion.config_file import TrackerConfigError, load_tracker_config
+
+    try:
+        return load_tracker_config(path)
+    except TrackerConfigError as exc:
+        raise BadInput(str(exc)) from None
 
 
 def _check_doctrine(doctrine: str) -> None:
@@ -299,19 +317,23 @@ def export(store_file: Path, topics: tuple[str, ...], output: Path | None) -> No
               help="Track states, one JSON message per line (`-` for stdout).")
 @click.option("--origin", default=None, metavar="LAT,LON",
               help="The tracker's frame origin (default: the centre of the detections).")
-def track(src: Path, dst: Path, origin: str | None) -> None:
+@click.option("--config", "tracker_file", type=click.Path(path_type=Path), default=None,
+              help="Tracker parameters, YAML (e.g. motion: imm, association: jpda; see "
+              "docs/tracker.md) [default: the built-in defaults].")
+def track(src: Path, dst: Path, origin: str | None, tracker_file: Path | None) -> None:
     """Track a detections file (JSON Lines) and write the track states (JSON Lines)."""
     from dronewall.batch import track_file
     from dronewall.model.jsonl import MessageFileError
 
     org = _lat_lon(origin) if origin else None
+    config = _tracker_config(tracker_file)
     try:
         if str(dst) == "-":
-            result = track_file(src, sys.stdout.buffer, origin=org)
+            result = track_file(src, sys.stdout.buffer, origin=org, config=config)
         else:
             tmp = dst.with_name(dst.name + ".tmp")
             with tmp.open("wb") as fh:
-                result = track_file(src, fh, origin=org)
+                result = track_file(src, fh, origin=org, config=config)
             tmp.replace(dst)
     except MessageFileError as exc:
         raise BadInput(str(exc)) from None
@@ -395,10 +417,13 @@ def _host_port(text: str) -> tuple[str, int]:
               "token per role, printed and written next to the store as tokens.yaml].")
 @click.option("--browser/--no-browser", default=True, show_default=True,
               help="Open the picture in a browser, if one is available.")
+@click.option("--tracker-config", "tracker_file", type=click.Path(path_type=Path), default=None,
+              help="Tracker parameters, YAML (e.g. motion: imm, association: jpda; see "
+              "docs/tracker.md) [default: the built-in defaults].")
 def serve(scenario: str | None, speed: float, sapient: str | None, replay_file: Path | None,
           origin: str | None, watch: str | None, cot_url: str | None, cot_proto: bool,
           store_path: Path, duration: float | None, headless: bool, host: str, port: int,
-          tokens_file: Path | None, browser: bool) -> None:
+          tokens_file: Path | None, browser: bool, tracker_file: Path | None) -> None:
     """Run the picture live: the operator's map at http://127.0.0.1:8080 (REST, WebSocket)
     and, with --cot, TAK devices.
 
@@ -433,6 +458,7 @@ def serve(scenario: str | None, speed: float, sapient: str | None, replay_file: 
         sapient=_host_port(sapient) if sapient else None, origin=org,
         watch=[w.strip().upper() for w in watch.split(",")] if watch else (),
         cot_url=cot_url, cot_proto=cot_proto, duration_s=duration,
+        tracker=_tracker_config(tracker_file),
     )
     try:
         config.check()

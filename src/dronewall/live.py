@@ -28,6 +28,7 @@ import numpy as np
 
 import dronewall
 from dronewall.bus import Bus
+from dronewall.fusion.config import TrackerConfig
 from dronewall.geo.frames import LocalFrame
 from dronewall.model import Detection, Event, Sensor, Track, TruthState, Zone
 from dronewall.pipeline import airspace_zones, frame_origin
@@ -57,6 +58,7 @@ class ServeConfig:
     truth: bool = False  # scenario only: also store ground truth, so a report can be made
     identity: bool = True  # adjudicate NATO identities (dronewall.airspace.identity)
     doctrine: str | None = "layered"  # engagement recommendations; None: recommend nothing
+    tracker: TrackerConfig | None = None  # the tracker's parameters; None: the defaults
 
     def check(self) -> None:
         """Raise ServeError for a configuration that cannot run."""
@@ -163,7 +165,7 @@ async def serve(config: ServeConfig, *, ready: Callable[[ServeStats], None] | No
         engagement = engagement_stage(config.scenario.name, config.scenario.assets, watch,
                                       config.doctrine)
     picture = Picture(LocalFrame(lat0, lon0), zones, watch, bus, track_stages=track_stages,
-                      engagement=engagement)
+                      engagement=engagement, tracker_config=config.tracker)
     tasks: list[asyncio.Task[Any]] = []
     server: Any = None
     if config.cot_url:

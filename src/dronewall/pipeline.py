@@ -23,6 +23,7 @@ import numpy as np
 import dronewall
 from dronewall.bus import Bus
 from dronewall.eval.truth import truth_events
+from dronewall.fusion.config import TrackerConfig
 from dronewall.geo.borders import countries, national_airspace
 from dronewall.geo.frames import LocalFrame
 from dronewall.model import Detection, Event, Sensor, Track, TruthState, Zone
@@ -92,8 +93,10 @@ def run_scenario(
     *,
     chunk_s: float = 60.0,
     progress: Callable[[float, float], None] | None = None,
+    tracker_config: TrackerConfig | None = None,
 ) -> RunData:
     """Simulate, fuse, watch and store a scenario; return what the report needs.
+    ``tracker_config``: the tracker's parameters (default: :class:`TrackerConfig`).
 
     ``progress(done_s, total_s)`` is called as scenario time advances."""
     t_wall = wallclock.perf_counter()
@@ -112,7 +115,8 @@ def run_scenario(
     bus.subscribe("*", run.collect)
 
     identity = identity_stage(scenario.name, watch, zones)
-    picture = Picture(frame, zones, watch, bus, track_stages=[identity.process])
+    picture = Picture(frame, zones, watch, bus, track_stages=[identity.process],
+                      tracker_config=tracker_config)
 
     bus.publish("sensors", sim.sensors)
     bus.publish("zones", zones)

@@ -25,6 +25,7 @@ from dronewall.engage.catalog import (
     shipped_assets,
 )
 from dronewall.engage.stage import EngagementStage
+from dronewall.fusion.config import TrackerConfig
 from dronewall.fusion.tracker import Tracker
 from dronewall.geo.frames import LocalFrame
 from dronewall.geo.population import PopulationGrid
@@ -49,8 +50,8 @@ class Picture:
 
     def __init__(self, frame: LocalFrame, zones: Sequence[Zone], watch: Sequence[str],
                  bus: Bus, *, track_stages: Sequence[TrackStage] = (),
-                 engagement: Any = None) -> None:
-        self.tracker = Tracker(frame)
+                 engagement: Any = None, tracker_config: TrackerConfig | None = None) -> None:
+        self.tracker = Tracker(frame, tracker_config)
         self.classifier = KinematicClassifier()
         self.monitor = AirspaceMonitor(zones, watch)
         self.track_stages = list(track_stages)

@@ -10,6 +10,7 @@ import ipaddress
 import socket
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from dronewall.api.auth import Tokens
 from dronewall.api.hub import Hub
@@ -72,7 +73,8 @@ def serve_hub(hub: Hub, host: str, port: int, *, browser: bool,
 
 def demo_picture(scenario: object, out_dir: Path, *, speed: float, host: str, port: int,
                  tokens_file: Path | None, browser: bool, with_map: bool,
-                 say: Callable[[str], None], doctrine: str | None = "layered") -> None:
+                 say: Callable[[str], None], doctrine: str | None = "layered",
+                 tracker: Any = None) -> None:
     """``dronewall demo`` with the picture: the scenario played at ``speed`` into the
     picture (and stored in OUT/run.sqlite with its ground truth); when it ends, the
     incident report is written and the stored run stays served for replay until Ctrl-C."""
@@ -83,7 +85,7 @@ def demo_picture(scenario: object, out_dir: Path, *, speed: float, host: str, po
 
     store_path = out_dir / "run.sqlite"
     config = ServeConfig(store_path=store_path, scenario=scenario,  # type: ignore[arg-type]
-                         speed=speed, truth=True, doctrine=doctrine)
+                         speed=speed, truth=True, doctrine=doctrine, tracker=tracker)
     tokens = tokens_for(tokens_file, out_dir, say)
     hub = live_hub(config, tokens)
     name = getattr(scenario, "name", "scenario")
