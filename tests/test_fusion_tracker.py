@@ -63,10 +63,15 @@ def run(stream: Stream, config: TrackerConfig | None = None, chunks: int = 1) ->
     return out
 
 
-@pytest.fixture(scope="module")
-def result() -> tuple[Stream, list[Track], Tracker]:
+@pytest.fixture(
+    scope="module",
+    params=[{}, {"motion": "imm"}, {"association": "jpda"}],
+    ids=["cv-gnn", "imm-gnn", "cv-jpda"],
+)
+def result(request: pytest.FixtureRequest) -> tuple[Stream, list[Track], Tracker]:
+    """The scenario tracked by each motion model / association choice."""
     stream = scenario()
-    tracker = Tracker(FRAME)
+    tracker = Tracker(FRAME, TrackerConfig(**request.param))
     out = tracker.process(stream.detections)
     out += tracker.finish()
     return stream, out, tracker
@@ -93,7 +98,12 @@ def test_one_confirmed_track_per_target_and_no_false_tracks(
         owner[tid] = best
     assert sorted(owner.values()) == ["airliner", "drone", "fast"]
     assert tracker.stats["tracks_confirmed"] == 3
-    assert tracker.stats["detections_used"] == tracker.stats["detections"]
+    stats = tracker.stats
+    if tracker.config.association == "jpda":  # a detection shared by two gates may be
+        assert stats["detections_unused"] <= 0.005 * stats["detections"]  # neither's
+        assert stats["jpda_updates"] > 150
+    else:
+        assert stats["detections_used"] == stats["detections"]
 
 
 def test_accuracy(result: tuple[Stream, list[Track], Tracker]) -> None:

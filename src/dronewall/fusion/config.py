@@ -36,6 +36,16 @@ class TrackerConfig:
         the maneuver mode ``imm_sojourn_s`` (s); see :mod:`dronewall.fusion.imm`. With
         an IMM the maneuver gate below still applies, the process-noise scaling does not.
 
+    Association choice
+        ``association``: ``"gnn"`` (global nearest neighbour, below) or ``"jpda"``: joint
+        probabilistic data association for confirmed tracks (every detection in a
+        track's gate updates it, weighted by its marginal association probability; see
+        :mod:`dronewall.fusion.jpda`), GNN for tentative tracks and for detections older
+        than a track's last update. ``jpda_detection_probability``: Pd of the JPDA
+        model; ``jpda_clutter_density``: false detections per m³ (null: estimated per
+        track from the detections in its gate, the non-parametric JPDA). JPDA works
+        with ``motion: cv`` only.
+
     Maneuvers (a single-model stand-in for an IMM)
         A confirmed track that gets no detection inside its gate may take one inside the
         wider ``maneuver_gate_probability`` gate (that no other confirmed track gates);
@@ -68,6 +78,31 @@ class TrackerConfig:
         ``altitude_2d_m``: altitude above the ellipsoid assumed for a plot without
         elevation, ``altitude_2d_sigma_m`` its standard deviation (a weak pseudo-
         measurement of height, so the 3-D filter stays well-posed).
+
+    Radar conversion
+        ``radar_conversion``: how a radar plot (range, azimuth, elevation) becomes a
+        position and covariance: "linear" (the Jacobian at the plot, the default) or
+        "unscented" (sigma points of (r, a, ε), which keeps the conversion bias of the
+        mean and the banana-shaped spread of wide angle errors at long range; see
+        :mod:`dronewall.fusion.measurements`).
+
+    Sensor calibration (per sensor id; known from the deployment)
+        ``sensor_latency_s``: the sensor reports this late; the tracker uses
+        ``time - latency`` for every detection of that sensor (positional and acoustic).
+        ``sensor_azimuth_bias_deg``: subtracted from the azimuth of radar plots and of
+        bearings. ``sensor_range_bias_m``, ``sensor_elevation_bias_deg``: subtracted from
+        a radar plot's slant range and elevation.
+
+    Acoustic sensing
+        ``air_temperature_c``: when given, sets ``speed_of_sound_mps`` to
+        ``331.3·sqrt(1 + T/273.15)`` m/s (dry air, as
+        :func:`dronewall.acoustic.propagation.speed_of_sound`; the default 337.3 m/s is
+        10 °C), and a ``speed_of_sound_mps`` given with it is ignored.
+        ``acoustic_altitude_m`` / ``acoustic_altitude_sigma_m``: the height above the
+        nodes assumed, as a weak pseudo-measurement, when a track is started from
+        azimuth-only bearings (which do not measure height): low drones, 300 ± 300 m.
+        ``acoustic_min_sensors``: distinct nodes a fix needs (2 lets two azimuth-only
+        nodes start a track, at the cost of ghosts where several sources cross).
     """
 
     gate_probability: float = 0.999
@@ -91,6 +126,12 @@ class TrackerConfig:
     frame_margin_s: float = 1.0
     altitude_2d_m: float = 1000.0
     altitude_2d_sigma_m: float = 3000.0
+    motion: str = "cv"
+    association: str = "gnn"
+    jpda_detection_probability: float = 0.9
+    jpda_clutter_density: float | None = None
+    imm_turn_rate_deg_s: float = 3.0
+    imm_sojourn_s: tuple[float, float, float] = (60.0, 20.0, 10.0)
     acoustic_retardation: bool = True
     acoustic_filter: str = "ekf"
     acoustic_window_s: float = 1.0
@@ -103,8 +144,22 @@ class TrackerConfig:
     output_every_update: bool = True
     sensor_latency_s: dict[str, float] = field(default_factory=dict)
     sensor_azimuth_bias_deg: dict[str, float] = field(default_factory=dict)
+    radar_conversion: str = "linear"
+    sensor_range_bias_m: dict[str, float] = field(default_factory=dict)
+    sensor_elevation_bias_deg: dict[str, float] = field(default_factory=dict)
+    air_temperature_c: float | None = None
+    acoustic_altitude_m: float = 300.0
+    acoustic_altitude_sigma_m: float = 300.0
 
     def __post_init__(self) -> None:
+        if self.air_temperature_c is not None:
+            temp = self.air_temperature_c
+            if not (temp > -273.15 and math.isfinite(temp)):
+                raise ValueError(f"air_temperature_c must be above -273.15, got {temp!r}")
+            # dry air, ideal gas (acoustic.propagation.speed_of_sound)
+            object.__setattr__(self, "speed_of_sound_mps", 331.3 * math.sqrt(1.0 + temp / 273.15))
+        if self.radar_conversion not in ("linear", "unscented"):
+            raise ValueError("radar_conversion must be 'linear' or 'unscented'")
         for name in ("gate_probability", "maneuver_gate_probability", "maneuver_nis_probability"):
             if not 0.0 < getattr(self, name) < 1.0:
                 raise ValueError(f"{name} must be in (0, 1)")
@@ -112,13 +167,23 @@ class TrackerConfig:
             raise ValueError("maneuver_gate_probability must be >= gate_probability")
         if self.maneuver_q_factor < 1.0 or not 0.0 <= self.maneuver_decay <= 1.0:
             raise ValueError("maneuver_q_factor must be >= 1 and maneuver_decay in [0, 1]")
+        if self.association not in ("gnn", "jpda"):
+            raise ValueError(f"association must be 'gnn' or 'jpda', got {self.association!r}")
+        if self.association == "jpda" and self.motion != "cv":
+            raise ValueError("association 'jpda' works with motion 'cv' only (no IMM-JPDA)")
+        if not 0.0 < self.jpda_detection_probability < 1.0:
+            raise ValueError("jpda_detection_probability must be in (0, 1)")
+        lam = self.jpda_clutter_density
+        if lam is not None and not (lam > 0.0 and math.isfinite(lam)):
+            raise ValueError(f"jpda_clutter_density must be positive or null, got {lam!r}")
+        if self.motion not in ("cv", "imm"):
+            raise ValueError(f"motion must be 'cv' or 'imm', got {self.motion!r}")
+        if not (self.imm_turn_rate_deg_s > 0.0 and min(self.imm_sojourn_s) > 0.0):
+            raise ValueError("imm_turn_rate_deg_s and imm_sojourn_s must be positive")
         if self.acoustic_filter not in ("ekf", "ukf"):
             raise ValueError("acoustic_filter must be 'ekf' or 'ukf'")
         if self.acoustic_min_sensors < 2:
             raise ValueError("acoustic_min_sensors must be at least 2")
-    motion: str = "cv"
-    imm_turn_rate_deg_s: float = 3.0
-    imm_sojourn_s: tuple[float, float, float] = (60.0, 20.0, 10.0)
         if self.confirm_hits < 1:
             raise ValueError("confirm_hits must be at least 1")
         if self.history_length < 0:
@@ -140,16 +205,15 @@ class TrackerConfig:
             "acoustic_window_s",
             "acoustic_pair_window_s",
             "acoustic_max_baseline_m",
+            "acoustic_altitude_sigma_m",
         )
         for name in positive:
             value = getattr(self, name)
             if not (value > 0.0 and math.isfinite(value)):
                 raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+        if not math.isfinite(self.acoustic_altitude_m):
+            raise ValueError("acoustic_altitude_m must be finite")
         for name in ("q_horizontal", "q_vertical", "frame_margin_s"):
             value = getattr(self, name)
             if not (value >= 0.0 and math.isfinite(value)):
                 raise ValueError(f"{name} must be >= 0, got {value!r}")
-        if self.motion not in ("cv", "imm"):
-            raise ValueError(f"motion must be 'cv' or 'imm', got {self.motion!r}")
-        if not (self.imm_turn_rate_deg_s > 0.0 and min(self.imm_sojourn_s) > 0.0):
-            raise ValueError("imm_turn_rate_deg_s and imm_sojourn_s must be positive")

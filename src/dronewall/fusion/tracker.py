@@ -51,6 +51,7 @@ from collections.abc import Iterable
 import numpy as np
 from numpy.typing import NDArray
 
+from dronewall.fusion import jpda
 from dronewall.fusion.acoustic import (
     AcousticBatch,
     NlInnovations,
@@ -111,6 +112,7 @@ class Tracker:
                 config.imm_sojourn_s,
             )
         self._table = TrackTable(mu0=None if self._imm is None else self._imm.stationary)
+        self._jpda = config.association == "jpda"
         self._writer = TrackWriter(self._ff, config.output_every_update)
         self._gamma = chi2_gate(config.gate_probability)
         self._gamma_maneuver = chi2_gate(config.maneuver_gate_probability)
@@ -135,6 +137,7 @@ class Tracker:
             "acoustic_used": 0,
             "acoustic_unused": 0,
             "acoustic_initiations": 0,
+            "jpda_updates": 0,
         }
         self._gamma_dim = {d: chi2_gate(config.gate_probability, d) for d in (1, 2)}
         self._ukf = config.acoustic_filter == "ukf"
@@ -247,13 +250,16 @@ class Tracker:
                     taken_r = np.zeros(n, dtype=np.bool_)
                     taken_r[held.rows] = True
             rest = np.flatnonzero(~taken_c) if parts else None
+            soft = None
             if rest is None or len(rest):
-                chosen, in_conf = self._associate(fr, rest, taken_r, n, m)
+                chosen, in_conf, soft = self._associate(fr, rest, taken_r, n, m)
                 if chosen is not None:
                     parts.append(chosen)
                     taken_c[chosen.cols] = True
             if parts:
                 self._update(Innovations.concat(parts), fr)
+            if soft is not None:
+                taken_c |= self._jpda_update(soft, fr, m)
         # detections no track took and no confirmed track gated start new tracks
         blocked = taken_c if in_conf is None else taken_c | in_conf
         free = np.flatnonzero(~blocked)
@@ -297,11 +303,13 @@ class Tracker:
         taken_r: BoolArray | None,
         n: int,
         m: int,
-    ) -> tuple[Innovations | None, BoolArray]:
+    ) -> tuple[Innovations | None, BoolArray, Innovations | None]:
         """Gate the detections ``rest`` (all if None) against the tracks not in
         ``taken_r``; GNN over confirmed tracks, then over tentative tracks with the
-        detections left. Returns the chosen pairs and which detections lie inside a
-        confirmed track's gate."""
+        detections left. Returns the chosen pairs, which detections lie inside a
+        confirmed track's gate, and (with JPDA) the gated pairs of the confirmed tracks
+        that JPDA updates instead: all their forward pairs (tentative tracks, and
+        detections older than a track's last update, stay with GNN)."""
         tab = self._table
         x, p, t = tab.x, tab.p, tab.t
         z, r, tz = fr.z, fr.r, fr.t
@@ -319,7 +327,7 @@ class Tracker:
             cols = rest.take(cols)
         in_conf = np.zeros(m, dtype=np.bool_)
         if not len(rows):
-            return None, in_conf
+            return None, in_conf, None
         keep = None
         if taken_r is not None:
             keep = ~taken_r.take(rows)
@@ -331,12 +339,23 @@ class Tracker:
         if keep is not None and not keep.all():
             rows, cols = rows[keep], cols[keep]
             if not len(rows):
-                return None, in_conf
+                return None, in_conf, None
         inn = self._innovations(fr, rows, cols, tab.qscale)
         d2 = inn.d2
         gated = d2 <= self._gamma
         confirmed = tab.confirmed.take(inn.rows)
         in_conf[inn.cols[gated & confirmed]] = True
+        soft = None
+        if self._jpda and gated.any():
+            joint = gated & confirmed & (inn.dt >= 0.0)
+            if joint.any():
+                soft = inn.take(np.flatnonzero(joint))
+                jrows = np.zeros(n, dtype=np.bool_)
+                jrows[soft.rows] = True
+                jcols = np.zeros(m, dtype=np.bool_)
+                jcols[soft.cols] = True
+                # a JPDA track takes no other pair, and its detections go to no other track
+                gated = gated & ~joint & ~jrows.take(inn.rows) & ~jcols.take(inn.cols)
         chosen = self._gnn(inn, gated, confirmed, m) if gated.any() else None
         # maneuver gate: confirmed tracks left without a detection, detections left
         # outside every confirmed gate
@@ -344,6 +363,8 @@ class Tracker:
         if len(wide):
             taken_c = in_conf.copy()
             taken_rows = np.zeros(n, dtype=np.bool_)
+            if soft is not None:
+                taken_rows[soft.rows] = True
             if chosen is not None:
                 taken_c[inn.cols.take(chosen)] = True
                 taken_rows[inn.rows.take(chosen)] = True
@@ -363,8 +384,58 @@ class Tracker:
                 man.d2 = d2[wide]  # as gated: marks the pairs as maneuvering
                 self._counts["maneuver_associations"] += len(wide)
                 parts = [man] if chosen is None else [inn.take(chosen), man]
-                return Innovations.concat(parts), in_conf
-        return (None if chosen is None else inn.take(chosen)), in_conf
+                return Innovations.concat(parts), in_conf, soft
+        return (None if chosen is None else inn.take(chosen)), in_conf, soft
+
+    def _jpda_update(self, inn: Innovations, fr: FrameData, m: int) -> BoolArray:
+        """JPDA update of the confirmed tracks of ``inn`` (all their gated forward pairs;
+        see :mod:`dronewall.fusion.jpda`). A track whose detection probability
+        (``1 - β0``) is at least one half counts a hit (its expiry, confirmation and
+        messages as any update); the others only take the soft update. Returns which
+        detections were used (association probability ≥ 0.5)."""
+        cfg = self.config
+        tab = self._table
+        lam = cfg.jpda_clutter_density
+        clutter = (
+            jpda.nonparametric_clutter(inn.rows, inn.det, self._gamma) if lam is None else lam
+        )
+        beta, beta0 = jpda.marginals(
+            inn.rows,
+            inn.cols,
+            jpda.log_likelihood(inn.d2, inn.det),
+            cfg.jpda_detection_probability,
+            cfg.gate_probability,
+            clutter,
+            n_tracks=tab.n,
+        )
+        rows, x_new, p_new = jpda.jpda_update_pairs(
+            inn.rows, inn.xp, inn.pp, inn.nu, inn.s_inv, beta, beta0
+        )
+        first = np.unique(inn.rows, return_index=True)[1]
+        t_new = fr.t.take(inn.cols.take(first))
+        tab.set_state(rows, x_new, p_new)
+        tab.t[rows] = t_new
+        self._counts["jpda_updates"] += len(rows)
+        hit = beta0.take(rows) <= 0.5
+        used = np.zeros(m, dtype=np.bool_)
+        used[inn.cols[beta >= 0.5]] = True
+        # the most likely detection of each hit track names its sensor and transponder
+        order = np.lexsort((-beta, inn.rows))
+        top = order[np.unique(inn.rows[order], return_index=True)[1]]
+        sensors, transponder, dets = tab.sensors, tab.transponder, fr.dets
+        for r, j, h in zip(rows.tolist(), inn.cols[top].tolist(), hit.tolist(), strict=True):
+            if not h:
+                continue
+            d = dets[j]
+            if d.sensor_id not in sensors[r]:
+                sensors[r] = [*sensors[r], d.sensor_id]
+            if d.transponder is not None:
+                transponder[r] = d.transponder
+        if hit.any():
+            hr = rows[hit]
+            tab.hits[hr] += 1
+            self._after_update(hr, hr.tolist(), x_new[hit], p_new[hit], t_new[hit])
+        return used
 
     def _gnn(self, inn: Innovations, gated: BoolArray, confirmed: BoolArray, m: int) -> IntArray:
         """Indices of the chosen gated pairs: GNN over confirmed tracks, then over
