@@ -95,9 +95,7 @@ class Tracker:
         self.config = config = config if config is not None else TrackerConfig()
         self._ff = FastFrame(frame)
         self._model = ConstantVelocity(config.q_horizontal, config.q_vertical)
-        self._converter = MeasurementConverter(
-            self._ff, config.altitude_2d_m, config.altitude_2d_sigma_m
-        )
+        self._converter = MeasurementConverter.from_config(self._ff, config)
         self._buffer = DetectionBuffer(self._converter)
         self._frames = FrameAssembler(
             config.frame_window_s, config.frame_span_s, config.frame_margin_s
@@ -164,9 +162,7 @@ class Tracker:
                 else:
                     positional.append(d)
         buffer = self._buffer
-        first = buffer.base + len(buffer.dets)
-        for d in positional:
-            buffer.append(d)
+        first = buffer.extend(positional)
         if len(positional) >= _BULK:
             buffer.convert()
         push = self._frames.push
@@ -849,6 +845,7 @@ class Tracker:
             max_range=cfg.acoustic_max_range_m,
             gate_probability=cfg.gate_probability,
             min_sensors=cfg.acoustic_min_sensors,
+            altitude_prior=(cfg.acoustic_altitude_m, cfg.acoustic_altitude_sigma_m),
         )
         if not fixes:
             return
