@@ -9,7 +9,10 @@ are dropped from time to time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import attrgetter
 from typing import Any, TypeVar, cast
 
 import numpy as np
@@ -23,6 +26,7 @@ IntArray = NDArray[np.intp]
 Int64Array = NDArray[np.int64]
 
 _COMPACT_AT = 2048  # drop released rows once there are this many
+_TRANSPONDER = attrgetter("transponder")
 
 
 @dataclass
@@ -70,6 +74,30 @@ class DetectionBuffer:
         self.codes.append(code)
         self.dets.append(d)
         return self.base + len(self.dets) - 1
+
+    def extend(self, dets: Sequence[Detection]) -> int:
+        """Keep detections (in order); returns the global index of the first. The same as
+        :meth:`append` for each, with C-level passes when none carries a transponder
+        (radar plots, most sensors): no Python work per detection."""
+        first = self.base + len(self.dets)
+        trs = list(map(_TRANSPONDER, dets))
+        n = len(trs)
+        if trs.count(None) == n:
+            self.codes.extend(repeat(-1, n))
+        else:
+            icaos = self._icao
+            codes = self.codes
+            for tr in trs:
+                code = -1
+                if tr is not None:
+                    icao = tr.icao24
+                    if icao is not None:
+                        code = icaos.get(icao, -1)
+                        if code < 0:
+                            code = icaos[icao] = len(icaos)
+                codes.append(code)
+        self.dets.extend(dets)
+        return first
 
     def convert(self) -> None:
         """Convert every detection received so far."""
