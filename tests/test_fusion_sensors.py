@@ -36,18 +36,6 @@ from dronewall.model.messages import (
 FRAME = LocalFrame(52.0, 21.0, 0.0)
 
 
-def configured_tracker(config: TrackerConfig) -> Tracker:
-    """A Tracker built from ``config``; its measurement converter must follow it."""
-    tr = Tracker(FRAME, config)
-    conv = tr._converter
-    assert (conv.radar_conversion, conv.latency_s, conv.azimuth_bias_deg) == (
-        config.radar_conversion,
-        config.sensor_latency_s,
-        config.sensor_azimuth_bias_deg,
-    )
-    return tr
-
-
 # --------------------------------------------------------------------------- unscented
 
 
@@ -196,7 +184,7 @@ def _biased_radar_stream(seed: int = 3) -> tuple[list[Detection], np.ndarray, np
 def _track_errors(config: TrackerConfig) -> tuple[float, float]:
     """Mean along-track and cross-track error (m) of the confirmed states after 30 s."""
     dets, p0, v = _biased_radar_stream()
-    tr = configured_tracker(config)
+    tr = Tracker(FRAME, config)
     out: list[Track] = tr.process(dets) + tr.finish()
     conf = [t for t in out if t.status == "confirmed" and t.time >= 30.0]
     assert len({t.id for t in conf}) == 1 and len(conf) > 30
