@@ -5,7 +5,11 @@ real dev clips grouped by recording), CPU per sensor-second. Writes JSON + PNGs.
     python bench/acoustic_node.py [--out DIR] [--quick] [--only threshold,range,...]
                                   [--noise-stats FILE.npy] [--threshold T] [--real DIR]
 
-Parts: threshold, range, bearing, synthetic, real, cpu (all by default). The full run takes
+Parts: threshold, range, bearing, synthetic, real, cpu, broadband, array (all by default).
+``threshold`` is the harmonic detector's (Pfa 6e-6); ``broadband`` the broadband detector's
+threshold from a noise-only stream (Pfa 6e-6) and the jet-drone / cruise-missile detection
+ranges of the whole node; ``array`` the channel-averaged detector of a 4-mic 10 cm square
+(its own threshold) against the reference microphone on the same audio. The full run takes
 tens of minutes on a shared machine (the 1e5 noise-only decisions dominate); --quick is a
 smoke run with small samples whose figures are not the reported ones.
 """

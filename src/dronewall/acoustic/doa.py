@@ -136,11 +136,12 @@ class DoaEstimator:
         return float((90.0 - phi) % 360.0)
 
     def estimate(self, spectrum: np.ndarray, bins: np.ndarray, snr_lin: np.ndarray,
-                 ) -> Bearing:
+                 srp_bins: np.ndarray | None = None) -> Bearing:
         """Bearing from the STFT ``spectrum`` (n_mics, n_bins, n_snap).
 
         ``bins`` are the harmonic bins (with per-bin SNR ``snr_lin``); with three or more
-        of them NormMUSIC runs on them alone, otherwise SRP-PHAT runs on 200–3000 Hz."""
+        of them NormMUSIC runs on them alone, otherwise SRP-PHAT runs on ``srp_bins`` (the
+        bands a broadband detection found in excess) or, by default, on 200–3000 Hz."""
         bins = np.asarray(bins, dtype=np.int64)
         n_snap = spectrum.shape[-1]
         # independent snapshots: the frame's length over the FFT length (7.8 for 1 s)
@@ -151,6 +152,11 @@ class DoaEstimator:
         else:
             df = self.rate / self.nfft
             fb = np.arange(int(200 / df), min(int(3000 / df), self.max_bin + 1))
+            if srp_bins is not None:
+                sb = np.asarray(srp_bins, dtype=np.int64)
+                sb = sb[(sb >= 1) & (sb <= self.max_bin)]
+                if len(sb) >= 3:
+                    fb = sb
             az = self._peak(self.srp_phat(spectrum, fb))
             method, used = "srp-phat", len(fb)
         df = self.rate / self.nfft

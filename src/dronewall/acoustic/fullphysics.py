@@ -34,7 +34,9 @@ from dronewall.acoustic.arrays import ArrayGeometry
 from dronewall.acoustic.fastmode import (
     CALIBRATION_PATH,
     FastAcousticModel,
-    comb_snr_db,
+    detection_snr_db,
+    is_tonal,
+    isotonic,
     logistic_pd,
 )
 from dronewall.acoustic.propagation import DEFAULT_ENV, Environment
@@ -47,6 +49,7 @@ CAL_DB = FULL_SCALE_DB_SPL + 10.0 * math.log10(2.0)
 CAL_CLASSES = ("shahed", "gerbera", "helicopter", "multicopter", "propeller_aircraft", "jet")
 CAL_AMBIENTS = ("rural_night", "suburban", "urban")
 ELEVATION_DEG = 8.0  # calibration targets sit 8 degrees above the horizon
+N_DENSE = 10  # ranges across the measured transition, ``seconds`` frames each
 
 
 def _pipeline(array: ArrayGeometry | None, fs: int, always_doa: bool = False) -> Any:
@@ -102,6 +105,7 @@ def detector_probe() -> dict[str, Any]:
     dets = node_detections(Signature.for_label("shahed"), Trajectory.static(pos),
                            ArrayGeometry.single(), duration_s=3.0, env=DEFAULT_ENV, seed=4242)
     return {"threshold": float(dets[0].threshold) if dets else None,
+            "bb_threshold": float(dets[0].bb_threshold) if dets else None,
             "statistics": [round(float(d.statistic), 3) for d in dets]}
 
 
@@ -112,6 +116,9 @@ def table_is_current(table: dict[str, Any], tol: float = 0.01) -> bool:
         return False
     now = detector_probe()
     if now["threshold"] != probe.get("threshold") or now["threshold"] != table.get("threshold"):
+        return False
+    if now["bb_threshold"] != probe.get("bb_threshold") \
+            or now["bb_threshold"] != table.get("bb_threshold"):
         return False
     a, b = np.asarray(now["statistics"]), np.asarray(probe.get("statistics", []))
     return a.shape == b.shape and bool(np.all(np.abs(a - b) <= tol * np.maximum(1.0, np.abs(b))))
@@ -130,6 +137,9 @@ class PointResult:
     stats: tuple[float, ...]
     threshold: float
     errors_deg: tuple[float, ...] = ()
+    bb_stats: tuple[float, ...] = ()
+    """Broadband detector statistic of every frame (empty: not recorded)."""
+    bb_threshold: float = math.inf
 
     @property
     def n(self) -> int:
@@ -138,8 +148,12 @@ class PointResult:
 
     @property
     def detected(self) -> NDArray[np.bool_]:
-        """Which frames the detector fired on at ``threshold``."""
-        return np.asarray(self.stats) >= self.threshold
+        """Which frames the node fired on: harmonic statistic at ``threshold`` OR broadband
+        statistic at ``bb_threshold``."""
+        hit = np.asarray(self.stats) >= self.threshold
+        if self.bb_stats:
+            hit = hit | (np.asarray(self.bb_stats) >= self.bb_threshold)
+        return hit
 
     @property
     def k(self) -> int:
@@ -160,9 +174,11 @@ class PointResult:
         keep = self.detected & np.isfinite(err)
         return tuple(float(e) for e in err[keep])
 
-    def at_threshold(self, threshold: float) -> PointResult:
-        """The same frames judged at another detector threshold."""
-        return dataclasses.replace(self, threshold=threshold)
+    def at_threshold(self, threshold: float, bb_threshold: float | None = None,
+                     ) -> PointResult:
+        """The same frames judged at other detector thresholds."""
+        return dataclasses.replace(self, threshold=threshold, bb_threshold=(
+            self.bb_threshold if bb_threshold is None else bb_threshold))
 
     def to_dict(self) -> dict[str, Any]:
         err = np.asarray(self.bearing_errors_deg)
@@ -172,6 +188,9 @@ class PointResult:
             "pd": round(self.pd, 4), "threshold": self.threshold,
             "stats": [round(float(v), 3) for v in self.stats],
         }
+        if self.bb_stats:
+            d["bb_threshold"] = self.bb_threshold
+            d["bb_stats"] = [round(float(v), 3) for v in self.bb_stats]
         if self.errors_deg:
             d["errors_deg"] = [None if not np.isfinite(e) else round(float(e), 3)
                                for e in self.errors_deg]
@@ -186,7 +205,9 @@ class PointResult:
         errs = tuple(float("nan") if e is None else float(e) for e in d.get("errors_deg", ()))
         return cls(str(d["label"]), str(d["ambient"]), float(d["range_m"]),
                    float(d["snr_db"]), tuple(float(v) for v in d["stats"]),
-                   float(d["threshold"]), errs)
+                   float(d["threshold"]), errs,
+                   tuple(float(v) for v in d.get("bb_stats", ())),
+                   float(d.get("bb_threshold", math.inf)))
 
 
 def run_point(
@@ -207,6 +228,7 @@ def run_point(
     audio = synthesize(sig, Trajectory.static(pos), arr, fs=fs, duration_s=float(seconds),
                        env=env, seed=seed)
     pipe = _pipeline(arr if arr.n_channels > 1 else None, fs, always_doa=arr.n_channels > 1)
+    pipe.prime(to_dbfs(prime_noise(env, seed, fs)))
     dets = pipe.process(to_dbfs(audio), 0.0)
     errors: tuple[float, ...] = ()
     if arr.n_channels > 1:
@@ -214,19 +236,37 @@ def run_point(
             (d.bearings[0].azimuth - az + 180.0) % 360.0 - 180.0 if d.bearings else float("nan")
             for d in dets
         )
-    snr = float(comb_snr_db(sig, range_m, env))
+    snr = float(detection_snr_db(sig, range_m, env))
     return PointResult(label, env.ambient, range_m, snr,
-                       tuple(float(d.statistic) for d in dets), float(pipe.threshold), errors)
+                       tuple(float(d.statistic) for d in dets), float(pipe.threshold), errors,
+                       tuple(float(d.bb_statistic) for d in dets), float(pipe.bb_threshold))
+
+
+PRIME_S = 40
+"""Noise-only seconds that teach the broadband detector's floor before a calibration run
+(a node on duty has heard its ambient before the target comes)."""
+
+
+def prime_noise(env: Environment, seed: int, fs: int = 16000) -> NDArray[np.float64]:
+    """``PRIME_S`` seconds of the ambient + wind + self-noise at one microphone, Pa."""
+    from dronewall.acoustic.noise import synthesize_noise
+
+    rng = np.random.default_rng([seed, 77])
+    return synthesize_noise(np.zeros((1, 3)), PRIME_S * fs, fs, env, rng)[0]
 
 
 def run_point_chunked(label: str, range_m: float, env: Environment, *, seconds: int,
-                      seed: int, chunk_s: int = 20, **overrides: Any) -> PointResult:
+                      seed: int, chunk_s: int = 10, **overrides: Any) -> PointResult:
     """:func:`run_point` (one microphone) in ``chunk_s`` pieces with their own seeds (own
-    azimuth, speed wander and harmonic phases), merged: frames closer to independent."""
+    azimuth, speed wander, harmonic phases and broadband-floor history), merged: frames
+    closer to independent. The broadband detector's floor is learnt afresh for each piece,
+    and its variance estimate (from ~30 frames) varies by ~10 % between pieces, which moves
+    the Pd of a piece near the transition: many short pieces average that out."""
     parts = [run_point(label, range_m, env, seconds=min(chunk_s, seconds - s0),
                        seed=seed * 131 + i, **overrides)
              for i, s0 in enumerate(range(0, seconds, chunk_s))]
-    return dataclasses.replace(parts[0], stats=tuple(v for p in parts for v in p.stats))
+    return dataclasses.replace(parts[0], stats=tuple(v for p in parts for v in p.stats),
+                               bb_stats=tuple(v for p in parts for v in p.bb_stats))
 
 
 def range_for_snr(label: str, env: Environment, snr_db: Sequence[float] | np.ndarray,
@@ -234,7 +274,7 @@ def range_for_snr(label: str, env: Environment, snr_db: Sequence[float] | np.nda
     """Slant ranges (m) where the predicted SNR is ``snr_db`` (nan where never reached)."""
     sig = Signature.for_label(label, **overrides)
     grid = np.geomspace(5.0, 80_000.0, 800)
-    snr = comb_snr_db(sig, grid, env)
+    snr = detection_snr_db(sig, grid, env)
     # SNR falls with range (up to saturation near the source): use the running minimum.
     mono = np.minimum.accumulate(snr)
     target = np.asarray(snr_db, dtype=float)
@@ -292,10 +332,42 @@ def _s50_estimate(points: Sequence[PointResult]) -> float | None:
     return float(np.interp(0.5, [pd[i - 1], pd[i]], [snr[i - 1], snr[i]]))
 
 
+def coarse_ranges(label: str, env: Environment, n: int = 14, snr_lo: float | None = None,
+                  **overrides: Any) -> np.ndarray:
+    """``n`` ranges, geometric, from where the predicted SNR is highest (at most 40 dB; a
+    helicopter's saturates near 35 dB, its own broadband sound limiting it) down to
+    ``snr_lo`` (default -3 dB for tonal sources, -15 dB for broadband ones, whose band SNR
+    proxy is detected lower): they bracket the detection transition of every class."""
+    sig = Signature.for_label(label, **overrides)
+    if snr_lo is None:
+        snr_lo = -3.0 if is_tonal(sig) else -15.0
+    top = float(detection_snr_db(sig, 5.0, env))
+    hi = min(40.0, top - 0.5)
+    r = range_for_snr(label, env, [hi, snr_lo], **overrides)
+    r_hi = float(r[0]) if np.isfinite(r[0]) else 5.0
+    r_lo = float(r[1]) if np.isfinite(r[1]) else 60_000.0
+    return np.geomspace(max(r_hi, 3.0), max(r_lo, 2.0 * r_hi), n)
+
+
+def transition_bracket(points: Sequence[PointResult]) -> tuple[float, float] | None:
+    """Ranges around the measured transition: the last range before the first one with
+    Pd < 1 and the first range after the last one with Pd > 0 (None: never detected)."""
+    pts = sorted(points, key=lambda p: p.range_m)
+    pd = np.array([p.pd for p in pts])
+    r = np.array([p.range_m for p in pts])
+    if pd.size == 0 or pd.max() <= 0.0:
+        return None
+    below = np.flatnonzero(pd < 1.0)
+    i0 = max(int(below[0]) - 1, 0) if below.size else len(pts) - 1
+    i1 = min(int(np.flatnonzero(pd > 0.0)[-1]) + 1, len(pts) - 1)
+    lo, hi = float(r[i0]), float(r[i1])
+    return (lo, hi) if hi > lo else (lo / 1.5, lo * 1.5)
+
+
 def _calibrate_combo(
     job: tuple[str, str, int, int, float, ArrayGeometry],
 ) -> tuple[list[PointResult], list[PointResult]]:
-    """Coarse sweep, dense sweep around the transition and bearing runs of one
+    """Coarse sweep, dense sweep across the measured transition and bearing runs of one
     (class, ambient); deterministic for its seed (so it can run in a worker process)."""
     label, amb, seconds, seed, wind_m_s, arr = job
     env = Environment(ambient=amb, wind_m_s=wind_m_s)
@@ -306,25 +378,34 @@ def _calibrate_combo(
         return run_point(label, r, env, seconds=secs, seed=seed * 10_007 + counter[0],
                          array=geometry)
 
-    points = [run(float(r), 8) for r in ranges_for(label, env, 30.0, -3.0, 12)]
+    points = [run(float(r), 10) for r in coarse_ranges(label, env)]
     bearing: list[PointResult] = []
-    s50 = _s50_estimate(points)
-    if s50 is not None:
-        dense = range_for_snr(label, env, s50 + np.linspace(6.0, -6.0, 9))
+    bracket = transition_bracket(points)
+    if bracket is not None:
+        dense = np.geomspace(bracket[0], bracket[1], N_DENSE)
         points.extend(
             run_point_chunked(label, float(r), env, seconds=seconds, seed=seed * 10_009 + i)
-            for i, r in enumerate(dense) if np.isfinite(r))
-        for r in range_for_snr(label, env, s50 + np.array([15.0, 6.0, 1.5])):
-            if np.isfinite(r):
-                bearing.append(run(float(r), 15, arr))
+            for i, r in enumerate(dense))
+        r50 = _r50_estimate(points) or bracket[0]
+        for f in (0.25, 0.5, 0.85):
+            bearing.append(run(r50 * f, 15, arr))
     return points, bearing
+
+
+def _r50_estimate(points: Sequence[PointResult]) -> float | None:
+    """Largest range at which the measured Pd (isotonic in range) is still >= 0.5."""
+    pts = sorted(points, key=lambda p: p.range_m)
+    cv = isotonic([-p.range_m for p in pts], [p.k for p in pts], [p.n for p in pts])
+    x, pd = -np.asarray(cv.snr_db), np.asarray(cv.pd)
+    ok = np.flatnonzero(pd >= 0.5)
+    return float(x[ok[0]]) if ok.size else None
 
 
 def calibrate(
     *,
     classes: Sequence[str] = CAL_CLASSES,
     ambients: Sequence[str] = CAL_AMBIENTS,
-    seconds: int = 60,
+    seconds: int = 120,
     seed: int = 1,
     wind_m_s: float = 2.0,
     array: ArrayGeometry | None = None,
@@ -334,10 +415,11 @@ def calibrate(
 ) -> dict[str, Any]:
     """Run the full-physics sweep, fit the fast-mode curves, write calibration.json.
 
-    Per (class, ambient): a coarse sweep (12 ranges, predicted SNR 30 .. -3 dB, 8 s each)
-    finds the detection transition; 9 ranges within +-6 dB of it get ``seconds`` frames
-    each (one microphone: detection runs on the reference channel either way); three ranges
-    above it run the array for bearing errors.
+    Per (class, ambient): a coarse sweep (14 ranges from the highest predicted SNR down to
+    -3 dB, 10 s each) finds the detection transition; ``N_DENSE`` ranges across it (from the
+    last range with Pd = 1 to the first with Pd = 0) get ``seconds`` frames each, in 20-s
+    pieces with their own seeds (one microphone: detection runs on the reference channel
+    either way); three ranges inside the Pd = 0.5 range run the array for bearing errors.
     """
     arr = array or ArrayGeometry.square(0.1)
     combos = [(label, amb) for label in classes for amb in ambients]
@@ -364,23 +446,29 @@ def calibrate(
 
 
 def build_table(points: Sequence[PointResult], bearing_pts: Sequence[PointResult],
-                meta: dict[str, Any], threshold: float | None = None) -> dict[str, Any]:
-    """Fit the fast-mode curves to full-physics points judged at ``threshold`` (default:
-    the node pipeline's current threshold) and assemble the calibration table."""
+                meta: dict[str, Any], threshold: float | None = None,
+                bb_threshold: float | None = None) -> dict[str, Any]:
+    """Fit the fast-mode curves to full-physics points judged at ``threshold`` and
+    ``bb_threshold`` (default: the node pipeline's current thresholds) and assemble the
+    calibration table."""
     from dronewall.acoustic.detector import DEFAULT_PFA
 
     pipe = _pipeline(None, 16000)
     thr = float(pipe.threshold if threshold is None else threshold)
-    points = [p.at_threshold(thr) for p in points]
-    bearing_pts = [p.at_threshold(thr) for p in bearing_pts]
+    bb_thr = float(pipe.bb_threshold if bb_threshold is None else bb_threshold)
+    points = [p.at_threshold(thr, bb_thr) for p in points]
+    bearing_pts = [p.at_threshold(thr, bb_thr) for p in bearing_pts]
     classes = list(dict.fromkeys(p.label for p in points))
     ambients = list(dict.fromkeys(p.ambient for p in points))
     table: dict[str, Any] = {
         "version": 1,
         "method": ("full physics: dronewall.acoustic.synthesis audio through "
-                   "dronewall.acoustic.node.NodePipeline; logistic Pd in predicted comb SNR"),
+                   "dronewall.acoustic.node.NodePipeline; isotonic Pd table in predicted SNR "
+                   "per class and ambient"),
         "classifier": model_name(),
         "threshold": thr,
+        "bb_threshold": bb_thr,
+        "snr_proxy": {"tonal": "comb_snr_db", "broadband": "band_snr_db"},
         "detector_probe": detector_probe(),
         **meta,
         "pfa": dict.fromkeys(ambients, DEFAULT_PFA),
@@ -388,12 +476,24 @@ def build_table(points: Sequence[PointResult], bearing_pts: Sequence[PointResult
         "points": [p.to_dict() for p in points],
         "bearing_points": [p.to_dict() for p in bearing_pts],
     }
+    wind = float(meta.get("wind_m_s", 2.0))
+    for label in classes:
+        proxy = dominant_proxy([p for p in points if p.label == label])
+        points = [with_proxy(p, proxy, wind) if p.label == label else p for p in points]
+        bearing_pts = [with_proxy(p, proxy, wind) if p.label == label else p
+                       for p in bearing_pts]
+    table["points"] = [p.to_dict() for p in points]
+    table["bearing_points"] = [p.to_dict() for p in bearing_pts]
     for label in classes:
         sel = [p for p in points if p.label == label]
         c: dict[str, Any] = {"pooled": _fit(sel), "by_ambient": {},
-                             "detected_anywhere": any(p.k for p in sel)}
+                             "detected_anywhere": any(p.k for p in sel),
+                             "proxy": dominant_proxy(sel)}
+        c["curves"] = {}
         for amb in ambients:
-            c["by_ambient"][amb] = _fit([p for p in sel if p.ambient == amb])
+            here = dense_first([p for p in sel if p.ambient == amb])
+            c["by_ambient"][amb] = _fit(here)
+            c["curves"][amb] = pd_curve(here, c["by_ambient"][amb])
         b = [p for p in bearing_pts if p.label == label and len(p.bearing_errors_deg) >= 5]
         if b:
             snr = np.array([p.snr_db for p in b])
@@ -412,7 +512,7 @@ def _bearing_job(job: tuple[str, float, str, float, int, int, ArrayGeometry]) ->
 
 def refit(path: str | Path = CALIBRATION_PATH, threshold: float | None = None,
           out: str | Path | None = None, *, rerun_bearings: bool = False,
-          workers: int = 1) -> dict[str, Any]:
+          workers: int = 1, bb_threshold: float | None = None) -> dict[str, Any]:
     """Re-judge a table's recorded frames at the node's current (or a given) threshold and
     refit, without synthesising anything: for when only the threshold changed. With
     ``rerun_bearings`` the array runs are synthesised again (same ranges and seeds) through
@@ -433,9 +533,65 @@ def refit(path: str | Path = CALIBRATION_PATH, threshold: float | None = None,
         else:
             bearing_pts = [_bearing_job(j) for j in jobs]
     keep = ("array", "seconds_per_point", "wind_m_s", "elevation_deg", "seed")
-    new = build_table(points, bearing_pts, {k: table[k] for k in keep if k in table}, threshold)
+    new = build_table(points, bearing_pts, {k: table[k] for k in keep if k in table}, threshold,
+                      bb_threshold)
     Path(out or path).write_text(json.dumps(new, indent=1) + "\n", encoding="utf-8")
     return new
+
+
+def dense_first(points: Sequence[PointResult]) -> list[PointResult]:
+    """The points of one (class, ambient) without the short coarse-sweep runs that lie
+    inside the range span of the long dense runs (a 10-frame Pd there is noise next to
+    its 120-frame neighbours)."""
+    n_max = max((p.n for p in points), default=0)
+    dense = [p.range_m for p in points if p.n == n_max]
+    if not dense or all(p.n == n_max for p in points):
+        return list(points)
+    lo, hi = min(dense), max(dense)
+    return [p for p in points if p.n == n_max or not lo <= p.range_m <= hi]
+
+
+def dominant_proxy(points: Sequence[PointResult]) -> str:
+    """"band" when the broadband detector alone makes more of the detections than the
+    harmonic one across the measured transition (0.05 <= Pd <= 0.95), else "comb"; with no
+    transition measured, the class default (:func:`~dronewall.acoustic.fastmode.is_tonal`)."""
+    harm = bb = 0
+    for p in points:
+        if 0.05 <= p.pd <= 0.95 and p.bb_stats:
+            harm += int(np.sum(np.asarray(p.stats) >= p.threshold))
+            bb += int(np.sum(np.asarray(p.bb_stats) >= p.bb_threshold))
+    if harm + bb == 0:
+        return "comb" if not points or is_tonal(Signature.for_label(points[0].label)) \
+            else "band"
+    return "band" if bb > harm else "comb"
+
+
+def with_proxy(p: PointResult, proxy: str, wind_m_s: float) -> PointResult:
+    """``p`` with its predicted SNR recomputed on ``proxy`` (the frames are unchanged)."""
+    env = Environment(ambient=p.ambient, wind_m_s=wind_m_s)
+    snr = float(detection_snr_db(Signature.for_label(p.label), p.range_m, env, proxy=proxy))
+    return dataclasses.replace(p, snr_db=snr)
+
+
+LOGISTIC_TOL = 0.05
+"""A logistic Pd(SNR) replaces the isotonic table when it is within this of it everywhere."""
+
+
+def pd_curve(points: Sequence[PointResult], fit: dict[str, float]) -> dict[str, Any]:
+    """The fast mode's Pd(SNR) table for one (class, ambient): the isotonic (monotone,
+    non-parametric) estimate through the measured points, or the logistic fit ``fit``
+    tabulated, when that is within :data:`LOGISTIC_TOL` of the isotonic estimate at every
+    measured SNR (a smoother, lower-variance estimate of the same curve)."""
+    snr = np.array([p.snr_db for p in points])
+    iso = isotonic(snr, [p.k for p in points], [p.n for p in points])
+    dev = np.abs(logistic_pd(snr, fit["s50"], fit["width"]) - iso(snr)) if snr.size else [1.0]
+    if float(np.max(dev)) <= LOGISTIC_TOL:
+        x = fit["s50"] + fit["width"] * np.linspace(-9.0, 9.0, 49)
+        p = logistic_pd(x, fit["s50"], fit["width"])
+        return {"kind": "logistic", "snr_db": [round(float(v), 4) for v in x],
+                "pd": [round(float(v), 5) for v in p]}
+    return {"kind": "isotonic", "snr_db": [float(v) for v in iso.snr_db],
+            "pd": [float(v) for v in iso.pd]}
 
 
 def _fit(points: Sequence[PointResult]) -> dict[str, float]:
@@ -447,12 +603,9 @@ def _fit(points: Sequence[PointResult]) -> dict[str, float]:
 def validation_ranges(model: FastAcousticModel, label: str, env: Environment,
                       pd_levels: Sequence[float]) -> list[float]:
     """Ranges where the fast mode predicts these Pd values (the transition, where it is
-    hardest to match), plus one range at twice the Pd = 0.01 range."""
-    fit = model.fit_for(label, env.ambient)
-    p = np.clip(np.asarray(pd_levels, dtype=float), 1e-4, 1 - 1e-4)
-    snr = fit.s50 + fit.width * np.log(p / (1 - p))
-    r = range_for_snr(label, env, snr)
-    out = [float(x) for x in r if np.isfinite(x)]
+    hardest to match), plus one range at twice the last one."""
+    out = [model.range_at_pd(label, float(p), env) for p in pd_levels]
+    out = [r for r in out if 0.0 < r < 50_000.0]
     if out:
         out.append(2.0 * out[-1])
     return out
@@ -481,7 +634,9 @@ def _validation_row(res: PointResult, model: FastAcousticModel, wind_m_s: float,
             "snr_db": round(res.snr_db, 2), "n": res.n, "threshold": res.threshold,
             "pd_full": round(res.pd, 4), "pd_fast": round(fast, 4),
             "abs_diff": round(abs(fast - res.pd), 4), "stderr": round(se, 4),
-            "wind_m_s": wind_m_s, "stats": [round(v, 3) for v in res.stats]}
+            "wind_m_s": wind_m_s, "stats": [round(v, 3) for v in res.stats],
+            "bb_threshold": res.bb_threshold,
+            "bb_stats": [round(v, 3) for v in res.bb_stats]}
 
 
 def rejudge(rows: Sequence[dict[str, Any]], table_path: str | Path | None = None,
@@ -490,10 +645,11 @@ def rejudge(rows: Sequence[dict[str, Any]], table_path: str | Path | None = None
     from their recorded per-frame statistics: no new audio."""
     model = FastAcousticModel.load(table_path)
     thr = float(model.meta.get("threshold", 0.0))
+    bb_thr = float(model.meta.get("bb_threshold", math.inf))
     out = []
     for r in rows:
         res = PointResult(r["label"], r["ambient"], float(r["range_m"]), float(r["snr_db"]),
-                          tuple(r["stats"]), thr)
+                          tuple(r["stats"]), thr, (), tuple(r.get("bb_stats", ())), bb_thr)
         out.append(_validation_row(res, model, float(r.get("wind_m_s", 2.0))))
     return out
 
@@ -504,7 +660,7 @@ def validate(
     classes: Sequence[str] = CAL_CLASSES,
     ambients: Sequence[str] = CAL_AMBIENTS,
     seconds: int = 100,
-    pd_levels: Sequence[float] = (0.99, 0.9, 0.7, 0.5, 0.3, 0.1, 0.01),
+    pd_levels: Sequence[float] = (0.95, 0.8, 0.5, 0.2, 0.05),
     seed: int = 7,
     wind_m_s: float = 2.0,
     workers: int = 1,

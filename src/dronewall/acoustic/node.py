@@ -1,10 +1,13 @@
 """The sensor-node pipeline: audio in, one decision per 1-s frame out.
 
 Per frame: STFT of all channels (:mod:`framing`), harmonic-sum detector on the reference
-microphone (:mod:`detector`), feature vector and classifier (:mod:`features`,
-:mod:`classifier`), and when the detector fires, a bearing per harmonic series from the
-array (:mod:`doa`; up to ``max_sources``) or, for a single microphone, the onset time of
-a new sound (:mod:`onset`, for TDOA between nodes).
+microphone (:mod:`detector`) OR-fused with the broadband detector (:mod:`broadband`: band
+levels against their tracked floor, for jets and cruise missiles; each at Pfa 6e-6, so the
+node's Pfa per decision stays 1.2e-5), feature vector and classifier (:mod:`features`,
+:mod:`classifier`), and when a detector fires, a bearing per harmonic series from the
+array (:mod:`doa`; up to ``max_sources``; one SRP-PHAT bearing over the bands in excess
+when only the broadband detector fired) or, for a single microphone and a harmonic detection, the
+onset time of a new sound (:mod:`onset`, for TDOA between nodes).
 
 Usage::
 
@@ -26,6 +29,7 @@ import numpy as np
 
 from dronewall.acoustic import features as F
 from dronewall.acoustic.arrays import ArrayGeometry
+from dronewall.acoustic.broadband import BB_THRESHOLD, BroadbandDetector, band_levels_db
 from dronewall.acoustic.classifier import LABELS, Model, load_model, p_drone
 from dronewall.acoustic.detector import DEFAULT_THRESHOLD, FrameAnalysis, analyse
 from dronewall.acoustic.doa import Bearing, DoaEstimator
@@ -53,6 +57,12 @@ class NodeDetection:
     bearings: list[Bearing] = field(default_factory=list)
     onset_time: float | None = None
     onset_sigma: float | None = None
+    bb_statistic: float = 0.0
+    """Broadband detector statistic (:mod:`broadband`); ``detected`` is harmonic OR
+    broadband."""
+    bb_threshold: float = BB_THRESHOLD
+    detector: str = ""
+    """Which detector fired: "harmonic", "broadband", "both" or "" (none)."""
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -60,6 +70,7 @@ class NodeDetection:
             "statistic": round(self.statistic, 3), "threshold": round(self.threshold, 3),
             "f0_hz": round(self.f0_hz, 2), "snr_db": round(self.snr_db, 2),
             "level_db": round(self.level_db, 2), "label": self.label,
+            "bb_statistic": round(self.bb_statistic, 3), "detector": self.detector,
             "p_drone": round(self.p_drone, 4), "class_probs": self.class_probs,
             "bearings": [{"azimuth": round(b.azimuth, 2), "sigma": round(b.sigma, 2),
                           "method": b.method} for b in self.bearings],
@@ -106,20 +117,26 @@ class NodePipeline:
     """Detector, classifier, bearing and onset of one acoustic node.
 
     ``array`` None means one microphone (channel 0 is used). ``threshold`` is the
-    detector threshold (default :data:`~dronewall.acoustic.detector.DEFAULT_THRESHOLD`,
-    the Pfa = 1.2e-5 per decision calibration). ``cal_db`` turns
-    dBFS into dB SPL. ``max_sources`` harmonic series get a bearing each."""
+    harmonic detector's threshold (default
+    :data:`~dronewall.acoustic.detector.DEFAULT_THRESHOLD`, Pfa 6e-6 per decision);
+    ``bb_threshold`` the broadband detector's (default
+    :data:`~dronewall.acoustic.broadband.BB_THRESHOLD`, Pfa 6e-6; ``inf`` turns it off).
+    ``cal_db`` turns dBFS into dB SPL. ``max_sources`` harmonic series get a bearing each.
+    """
 
     def __init__(self, array: ArrayGeometry | None = None, fs: int = 16000, *,
                  threshold: float | None = None, model: Model | str | None = None,
                  frame_s: float = 1.0, hop_s: float = 1.0, cal_db: float = 0.0,
-                 max_sources: int = 2, always_doa: bool = False) -> None:
+                 max_sources: int = 2, always_doa: bool = False,
+                 bb_threshold: float | None = None) -> None:
         if array is not None and array.n_channels < 2:
             array = None  # one microphone: no bearing, onsets instead
         self.array = array
         self.spec = FrameSpec(rate=fs, frame_s=frame_s, hop_s=hop_s)
         self.model = model if isinstance(model, Model) else load_model(model)
         self.threshold = float(threshold if threshold is not None else DEFAULT_THRESHOLD)
+        self.bb = BroadbandDetector(self.spec.nfft, fs, threshold=float(
+            bb_threshold if bb_threshold is not None else BB_THRESHOLD))
         self.cal_db = cal_db
         self.max_sources = max_sources
         self.always_doa = always_doa
@@ -135,9 +152,27 @@ class NodePipeline:
     def n_channels(self) -> int:
         return self.array.n_channels if self.array is not None else 1
 
+    @property
+    def bb_threshold(self) -> float:
+        """The broadband detector's threshold."""
+        return self.bb.threshold
+
     def reset(self) -> None:
-        """Forget buffered audio and the previous decision."""
+        """Forget buffered audio, the previous decision and the broadband floor."""
         self._buf, self._prev_tail, self._prev_detected, self._frame = None, None, False, 0
+        self.bb.reset()
+
+    def prime(self, audio: np.ndarray) -> None:
+        """Teach the broadband floor the ambient from noise-only audio (n_ch, n) or (n,),
+        as a node on duty knows it; no decisions, nothing else changes."""
+        x = np.atleast_2d(np.asarray(audio, dtype=np.float64))[0]
+        n = self.spec.n_frames(x.shape[0])
+        if n == 0:
+            return
+        fl, hop = self.spec.frame_len, self.spec.hop_len
+        frames = np.stack([x[i * hop:i * hop + fl] for i in range(n)])
+        s = stft(frames, self.spec)
+        self.bb.prime((s.real**2 + s.imag**2).mean(axis=-1))
 
     def process(self, audio: np.ndarray, t0: float) -> list[NodeDetection]:
         """Decisions for every whole frame of ``audio`` (n_ch, n) whose first sample is
@@ -166,12 +201,17 @@ class NodePipeline:
         spec = self.spec
         a, feats = frame_analysis(frame, spec, self.cal_db)
         probs = self.model.class_probs(feats)
-        detected = a.statistic >= self.threshold
+        harmonic = a.statistic >= self.threshold
+        lv = band_levels_db(a.p, spec.nfft, spec.rate)
+        bb_stat = self.bb.statistic(lv)
+        broadband = bb_stat >= self.bb.threshold
+        detected = harmonic or broadband
+        self.bb.update(lv, detected)
         bearings: list[Bearing] = []
         if self.doa is not None and (detected or self.always_doa):
             bearings = self._bearings(a)
         on = None
-        if self.array is None and detected and not self._prev_detected \
+        if self.array is None and harmonic and not self._prev_detected \
                 and self._prev_tail is not None:
             prev = self._prev_tail
             on = onset(np.concatenate([prev, frame[0]]), spec.rate,
@@ -184,13 +224,21 @@ class NodePipeline:
             statistic=a.statistic, threshold=self.threshold, f0_hz=a.harm.f0,
             snr_db=a.snr_db, level_db=a.level_db, class_probs=probs,
             p_drone=p_drone(probs), label=label, bearings=bearings,
-            onset_time=on[0] if on else None, onset_sigma=on[1] if on else None)
+            onset_time=on[0] if on else None, onset_sigma=on[1] if on else None,
+            bb_statistic=bb_stat, bb_threshold=self.bb.threshold,
+            detector=("both" if harmonic and broadband else "harmonic" if harmonic
+                      else "broadband" if broadband else ""))
         self._frame += 1
         return d
 
     def _bearings(self, a: FrameAnalysis) -> list[Bearing]:
         assert self.doa is not None
         spec = self.spec
+        if a.statistic < self.threshold:
+            # no harmonic series (a broadband detection): its "harmonic bins" are noise;
+            # SRP-PHAT over the bands the broadband detector found in excess instead
+            return [self.doa.estimate(a.spectrum, np.zeros(0, dtype=np.int64), np.zeros(0),
+                                      srp_bins=self.bb.excess_bins())]
         out = []
         p = a.p.copy()
         harm = a.harm

@@ -94,7 +94,11 @@ def summarise(decisions: list[Any], source: str, seconds: float) -> dict[str, An
 @click.option("--resample", is_flag=True,
               help=f"Resample other rates to {EXPECTED_RATE} Hz instead of refusing them.")
 @click.option("--threshold", type=float, default=None,
-              help="Detector threshold (default: the calibrated Pfa = 1.2e-5 value).")
+              help="Harmonic detector threshold (default: its Pfa = 6e-6 value; with the "
+                   "broadband detector the node's Pfa is 1.2e-5 per decision).")
+@click.option("--bb-threshold", type=float, default=None,
+              help="Broadband detector threshold (default: its Pfa = 6e-6 value; 'inf' "
+                   "turns it off). It decides from the 11th second of a stream on.")
 @click.option("--model", "model_path", type=click.Path(dir_okay=False), default=None,
               help="Classifier model file (default: the shipped one).")
 @click.option("--cal-db", type=float, default=0.0, show_default=True,
@@ -102,7 +106,8 @@ def summarise(decisions: list[Any], source: str, seconds: float) -> dict[str, An
 def node(input_: str, array_file: str | None, as_json: bool, summary: bool, all_frames: bool,
          node_id: str, lat: float, lon: float, alt: float, start_time: str | None,
          rate: int | None, channels: int | None, raw_format: str, resample: bool,
-         threshold: float | None, model_path: str | None, cal_db: float) -> None:
+         threshold: float | None, bb_threshold: float | None, model_path: str | None,
+         cal_db: float) -> None:
     """Detect, classify and locate aircraft sound in a recording, one decision a second."""
     from dronewall.acoustic.arrays import ArrayGeometry
     from dronewall.acoustic.node import NodePipeline
@@ -143,8 +148,8 @@ def node(input_: str, array_file: str | None, as_json: bool, summary: bool, all_
         warnings.simplefilter("always", AudioWarning)
         if input_ == "-" and not resample:
             # a live stream: decide every second as the audio arrives
-            pipe = NodePipeline(geo, EXPECTED_RATE, threshold=threshold, model=model_path,
-                                cal_db=cal_db)
+            pipe = NodePipeline(geo, EXPECTED_RATE, threshold=threshold,
+                                bb_threshold=bb_threshold, model=model_path, cal_db=cal_db)
             t = t0
             source, seconds = "<stdin>", 0.0
             for block in stream(sys.stdin.buffer, rate=rate,
@@ -166,8 +171,8 @@ def node(input_: str, array_file: str | None, as_json: bool, summary: bool, all_
             if geo is None and audio.n_channels > 1:
                 click.echo(f"warning: {audio.source}: {audio.n_channels} channels and no "
                            "--array: using channel 0", err=True)
-            pipe = NodePipeline(geo, audio.rate, threshold=threshold, model=model_path,
-                                cal_db=cal_db)
+            pipe = NodePipeline(geo, audio.rate, threshold=threshold,
+                                bb_threshold=bb_threshold, model=model_path, cal_db=cal_db)
             decisions = pipe.process(audio.data, t0)
             source, seconds = audio.source, audio.seconds
             if not summary:
