@@ -24,10 +24,11 @@ import msgspec
 import pyproj
 import yaml
 
-from dronewall.sim.catalog import UnknownTargetType
+from dronewall.sim.catalog import UnknownTargetType, target_type
 from dronewall.sim.kinematics import RouteError, build_trajectory, parse_time
 from dronewall.sim.scenario import (
     AcousticNodeSpec,
+    AcousticParams,
     NodeLine,
     Position,
     Scenario,
@@ -257,17 +258,15 @@ def expand_node_line(line: NodeLine) -> list[AcousticNodeSpec]:
     width = max(3, len(str(line.count)))
     ids = [f"{line.id}-{k + 1:0{width}d}" for k in range(line.count)]
     positions = [Position(lat=la, lon=lo, alt=line.alt) for lo, la in pts]
+    shared = {f: getattr(line, f) for f in AcousticParams.__struct_fields__}
     out = []
     for k, (ident, pos) in enumerate(zip(ids, positions, strict=True)):
         partner = None
         if line.tdoa and k + 1 < line.count:
             partner = TdoaPartner(id=ids[k + 1], position=positions[k + 1])
         out.append(AcousticNodeSpec(
-            id=ident, name=f"{line.id} node {k + 1}", position=pos, period_s=line.period_s,
-            sigma_azimuth_deg=line.sigma_azimuth_deg, ambient_db=line.ambient_db,
-            threshold_db=line.threshold_db, max_range_km=line.max_range_km, pd=line.pd,
-            temperature_c=line.temperature_c, tdoa_partner=partner,
-            sigma_tdoa_s=line.sigma_tdoa_s, note=line.note,
+            id=ident, name=f"{line.id} node {k + 1}", position=pos, tdoa_partner=partner,
+            note=line.note, **shared,
         ))
     return out
 
@@ -287,6 +286,33 @@ def _expand_sensors(ctx: _Context, sc: Scenario) -> list[SensorSpec]:
         raise ctx.error(["sensors"], "a scenario needs at least one sensor (sensors or "
                                      "node_lines)")
     return sensors
+
+
+def _check_acoustic(ctx: _Context, sc: Scenario) -> None:
+    """Acoustic node parameters that fit their model, and a sound for every target
+    when some node synthesises or predicts it (``model`` fast or full)."""
+    from dronewall.sim import acoustic_nodes
+
+    specs: list[tuple[list[PathItem], AcousticParams]] = []
+    specs += [(["sensors", i], s) for i, s in enumerate(sc.sensors)
+              if isinstance(s, AcousticNodeSpec)]
+    specs += [(["node_lines", i], line) for i, line in enumerate(sc.node_lines)]
+    physical = False
+    for path, spec in specs:
+        for field, message in acoustic_nodes.param_problems(spec):
+            raise ctx.error([*path, field], message)
+        physical |= spec.resolved_model != "simple"
+    if not physical:
+        return
+    for i, t in enumerate(sc.targets):
+        tt = target_type(t.type)
+        level = t.source_level_db if t.source_level_db is not None else tt.source_level_db
+        try:
+            acoustic_nodes.signature_for(tt.name, tt.family, level)
+        except ValueError as e:
+            raise ctx.error(["targets", i, "type"], (
+                f"type {t.type!r} (acoustic family {tt.family!r}) has no acoustic signature "
+                f"for the fast/full acoustic nodes: {e}")) from None
 
 
 def _check(ctx: _Context, sc: Scenario, base: Path) -> Scenario:
@@ -322,6 +348,7 @@ def _check(ctx: _Context, sc: Scenario, base: Path) -> Scenario:
                 ["targets", i, "transponder", "icao24"],
                 f"{t.transponder.icao24!r} is not a 24-bit address in 6 hex digits",
             )
+    _check_acoustic(ctx, sc)
     zones = [
         msgspec.structs.replace(z, geometry=_read_zone_geometry(ctx, i, z, base))
         for i, z in enumerate(sc.zones)

@@ -111,29 +111,106 @@ class AdsbReceiverSpec(_S, kw_only=True, tag_field="type", tag="adsb"):
 class TdoaPartner(_S, kw_only=True):
     """The neighbour an acoustic node measures time differences of arrival with (their
     clocks are synchronised, e.g. by GNSS): its id and position. The partner is
-    assumed to have the same ambient level, threshold, range and pd as the node."""
+    assumed to have the same acoustic parameters (model, ambient, ...) as the node."""
 
     id: str
     position: Position
 
 
-class AcousticNodeSpec(_S, kw_only=True, tag_field="type", tag="acoustic"):
-    """An acoustic sensor node with a small microphone array: detects a source when
-    its received level exceeds ambient + threshold, reports a bearing; with a
-    ``tdoa_partner`` it also reports the TDOA of each source both nodes hear."""
+AcousticModel = Literal["fast", "full", "simple"]
+"""How an acoustic node is simulated (docs/acoustic-scenarios.md):
+
+- ``fast``: the calibrated detection / bearing-error model of
+  :mod:`dronewall.acoustic.fastmode` (fitted to full-physics runs), per report;
+- ``full``: the node's audio is synthesised (every source in range, moving, retarded)
+  and run through the node's own pipeline (:class:`dronewall.acoustic.node.NodePipeline`);
+  slow, for small scenarios and for checking ``fast``;
+- ``simple``: the old stand-in (fixed source level, one absorption figure, threshold and
+  ``pd``), kept for the scenarios and tests written for it.
+"""
+
+MicPosition = Annotated[list[float], Meta(min_length=3, max_length=3)]
+
+
+class AcousticParams(_S, kw_only=True):
+    """The acoustic parameters shared by single nodes and node lines.
+
+    ``model`` null (left out) means ``fast``, unless one of the stand-in's own parameters
+    (``sigma_azimuth_deg``, ``ambient_db``, ``threshold_db``, ``max_range_km``, ``pd``)
+    is given: such a node was written for the stand-in and runs ``simple``. The loader
+    refuses a stand-in parameter on a ``fast``/``full`` node and a fast/full parameter
+    (``ambient``, ``wind_m_s``, ``elevation_sigma_deg``, ``array``) on a ``simple`` one.
+    """
+
+    period_s: Positive = 1.0
+    model: AcousticModel | None = None
+    # fast / full
+    ambient: str | None = None  # noise preset of dronewall.acoustic.noise; null: rural_night
+    wind_m_s: NonNegative | None = None  # wind at the microphones; null: 2 m/s
+    elevation_sigma_deg: Positive | None = None  # fast only: also report elevation (see docs)
+    array: list[MicPosition] | None = None  # mic ENU positions, m; null: 4 mics, 10 cm square
+    # simple (the stand-in)
+    sigma_azimuth_deg: Positive | None = None  # null: 3
+    ambient_db: float | None = None  # ambient noise level at the node, dB SPL; null: 40
+    threshold_db: float | None = None  # detection SNR threshold, dB; null: 6
+    max_range_km: Positive | None = None  # null: 8
+    pd: Prob | None = None  # null: 0.95
+    # all
+    temperature_c: Annotated[float, Meta(ge=-60.0, le=60.0)] = 10.0  # air; sets sound speed
+    sigma_tdoa_s: Positive = 0.001
+
+    @property
+    def resolved_model(self) -> AcousticModel:
+        """The model this node runs (``model``, or the default rule above)."""
+        if self.model is not None:
+            return self.model
+        return "simple" if any(getattr(self, f) is not None for f in STAND_IN_FIELDS) \
+            else "fast"
+
+    # the stand-in's parameters with their defaults
+    @property
+    def sigma_az(self) -> float:
+        return 3.0 if self.sigma_azimuth_deg is None else self.sigma_azimuth_deg
+
+    @property
+    def ambient_level_db(self) -> float:
+        return 40.0 if self.ambient_db is None else self.ambient_db
+
+    @property
+    def threshold(self) -> float:
+        return 6.0 if self.threshold_db is None else self.threshold_db
+
+    @property
+    def range_km(self) -> float:
+        return 8.0 if self.max_range_km is None else self.max_range_km
+
+    @property
+    def p_detect(self) -> float:
+        return 0.95 if self.pd is None else self.pd
+
+    # fast / full with their defaults
+    @property
+    def ambient_name(self) -> str:
+        return "rural_night" if self.ambient is None else self.ambient
+
+    @property
+    def wind(self) -> float:
+        return 2.0 if self.wind_m_s is None else self.wind_m_s
+
+
+STAND_IN_FIELDS = ("sigma_azimuth_deg", "ambient_db", "threshold_db", "max_range_km", "pd")
+FAST_FIELDS = ("ambient", "wind_m_s", "elevation_sigma_deg", "array")
+
+
+class AcousticNodeSpec(AcousticParams, kw_only=True, tag_field="type", tag="acoustic"):
+    """An acoustic sensor node with a small microphone array: reports bearings of the
+    sources it detects (how: ``model``); with a ``tdoa_partner`` it also reports the TDOA
+    of each source both nodes detect (``fast`` and ``simple``)."""
 
     id: str
     name: str = ""
     position: Position
-    period_s: Positive = 1.0
-    sigma_azimuth_deg: Positive = 3.0
-    ambient_db: float = 40.0  # ambient noise level at the node, dB SPL
-    threshold_db: float = 6.0  # detection SNR threshold, dB
-    max_range_km: Positive = 8.0
-    pd: Prob = 0.95
-    temperature_c: Annotated[float, Meta(ge=-60.0, le=60.0)] = 10.0  # air; sets sound speed
     tdoa_partner: TdoaPartner | None = None
-    sigma_tdoa_s: Positive = 0.001
     note: str = ""
 
 
@@ -142,9 +219,9 @@ class LinePoint(_S, kw_only=True):
     lon: Lon
 
 
-class NodeLine(_S, kw_only=True):
+class NodeLine(AcousticParams, kw_only=True):
     """``count`` acoustic nodes evenly spaced along the geodesic from ``first`` to
-    ``last``, with ids ``{id}-001`` ... and the node parameters below; with ``tdoa``
+    ``last``, with ids ``{id}-001`` ... and the node parameters above; with ``tdoa``
     each node is the TDOA partner of the next one."""
 
     id: str
@@ -153,14 +230,6 @@ class NodeLine(_S, kw_only=True):
     count: Annotated[int, Meta(ge=2, le=100_000)]
     alt: Annotated[float, Meta(ge=-500.0, le=100_000.0)] = 0.0
     tdoa: bool = True
-    sigma_tdoa_s: Positive = 0.001
-    period_s: Positive = 1.0
-    sigma_azimuth_deg: Positive = 3.0
-    ambient_db: float = 40.0
-    threshold_db: float = 6.0
-    max_range_km: Positive = 8.0
-    pd: Prob = 0.95
-    temperature_c: Annotated[float, Meta(ge=-60.0, le=60.0)] = 10.0
     note: str = ""
 
 

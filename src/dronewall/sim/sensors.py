@@ -27,7 +27,9 @@ Models (the formulas the docs repeat):
   every ``period_s`` (a random phase per target) when within ``max_range_km`` and the
   radio horizon (same 4/3-earth formula), each received with probability ``pd``;
   position noise N(0, sigma) east and north, N(0, 1.5 sigma) up.
-- **Acoustic node**: received level ``L = SL - 20 log10(r) - alpha r`` with
+- **Acoustic node**, ``model: simple`` (the stand-in; ``fast`` and ``full``, the node's
+  calibrated model and full physics, are in :mod:`dronewall.sim.acoustic_nodes`):
+  received level ``L = SL - 20 log10(r) - alpha r`` with
   ``alpha = 0.005 dB/m`` (atmospheric absorption near 1 kHz plus some excess ground
   attenuation, a single figure for the 100-1000 Hz band of engines and propellers).
   A report at arrival time ``t_a`` (every ``period_s``) describes the sound emitted at
@@ -368,19 +370,58 @@ def emission_times(
     return te
 
 
+def arrival_candidates(
+    site: _Site, tr: Trajectory, start: float, end: float, period: float, rmax: float,
+    c: float,
+) -> FloatArray:
+    """Report instants ``start + j period`` in [start, end) at which sound emitted by
+    ``tr`` within ``rmax`` of the site can be arriving (a pre-filter on a coarse grid of
+    emission times; the caller solves the exact emission times)."""
+    delay = rmax / c
+    lo, hi = max(start, tr.t0), min(end, tr.t1 + delay)
+    if hi < lo:
+        return np.zeros(0)
+    tc = np.arange(tr.t0, tr.t1 + COARSE_S, COARSE_S)
+    rc, _, _ = site.look(tr.ecef(tc))
+    near = np.concatenate([[0], np.cumsum(rc <= rmax + tr.max_speed * COARSE_S)])
+    j0 = math.ceil((lo - start) / period)
+    j1 = math.floor((hi - start) / period)
+    ta = start + np.arange(j0, j1 + 1) * period
+    ta = ta[(ta >= lo) & (ta <= hi) & (ta < end)]
+    a = np.searchsorted(tc, ta - delay - COARSE_S, side="left")
+    b = np.searchsorted(tc, ta + COARSE_S, side="right")
+    return np.asarray(ta[near[b] - near[a] > 0], dtype=float)
+
+
 def simulate_acoustic(
     spec: AcousticNodeSpec, trajectories: Sequence[Trajectory], start: float, end: float,
     seed: int,
 ) -> list[Detection]:
-    """Bearing reports of one acoustic node, at sound arrival times every ``period_s``;
-    with a TDOA partner also ``Tdoa`` reports ``(r - r₂)/c + N(0, σ_tdoa)`` at the same
-    arrival times for the sources both nodes hear (each detecting with its ``pd``)."""
+    """Reports of one acoustic node by its ``model`` (``fast``, ``full`` or ``simple``;
+    see :mod:`dronewall.sim.acoustic_nodes` for the first two)."""
+    mode = spec.resolved_model
+    if mode != "simple":
+        from dronewall.sim import acoustic_nodes
+
+        run = acoustic_nodes.simulate_fast if mode == "fast" else acoustic_nodes.simulate_full
+        return run(spec, trajectories, start, end, seed)
+    return simulate_acoustic_simple(spec, trajectories, start, end, seed)
+
+
+def simulate_acoustic_simple(
+    spec: AcousticNodeSpec, trajectories: Sequence[Trajectory], start: float, end: float,
+    seed: int,
+) -> list[Detection]:
+    """The stand-in (``model: simple``): bearing reports at sound arrival times every
+    ``period_s``; with a TDOA partner also ``Tdoa`` reports ``(r - r₂)/c + N(0, σ_tdoa)``
+    at the same arrival times for the sources both nodes hear (each detecting with its
+    ``pd``)."""
     site = _Site(spec.position)
     c = speed_of_sound(spec.temperature_c)
-    rmax = spec.max_range_km * 1e3
-    delay = rmax / c
+    rmax = spec.range_km * 1e3
     period = spec.period_s
-    sig = spec.sigma_azimuth_deg
+    sig = spec.sigma_az
+    threshold, pd, ambient = spec.threshold, spec.p_detect, spec.ambient_level_db
     cols: list[tuple[FloatArray, ...]] = []
     tcols: list[tuple[FloatArray, ...]] = []
     families: list[str] = []
@@ -390,21 +431,7 @@ def simulate_acoustic(
         assert tp is not None
         partner.id = tp.id
     for tr in trajectories:
-        lo, hi = max(start, tr.t0), min(end, tr.t1 + delay)
-        if hi < lo:
-            continue
-        # pre-filter on a coarse grid of emission times: keep arrival times that can
-        # hear a point of the route within range
-        tc = np.arange(tr.t0, tr.t1 + COARSE_S, COARSE_S)
-        rc, _, _ = site.look(tr.ecef(tc))
-        near = np.concatenate([[0], np.cumsum(rc <= rmax + tr.max_speed * COARSE_S)])
-        j0 = math.ceil((lo - start) / period)
-        j1 = math.floor((hi - start) / period)
-        ta = start + np.arange(j0, j1 + 1) * period
-        ta = ta[(ta >= lo) & (ta <= hi) & (ta < end)]
-        a = np.searchsorted(tc, ta - delay - COARSE_S, side="left")
-        b = np.searchsorted(tc, ta + COARSE_S, side="right")
-        ta = ta[near[b] - near[a] > 0]
+        ta = arrival_candidates(site, tr, start, end, period, rmax, c)
         if len(ta) == 0:
             continue
         rng = rng_for(seed, spec.id, tr.target_id)
@@ -413,10 +440,10 @@ def simulate_acoustic(
         te = emission_times(tr, site.ecef, ta, c)
         p_e = tr.ecef(te)
         r, az, el = site.look(p_e)
-        snr = received_level_db(tr.source_level_db, r) - spec.ambient_db
+        snr = received_level_db(tr.source_level_db, r) - ambient
         seen = (
             (te >= tr.t0) & (te <= tr.t1) & (r <= rmax)
-            & (snr >= spec.threshold_db) & (u_pd < spec.pd)
+            & (snr >= threshold) & (u_pd < pd)
         )
         cols.append((
             ta[seen], ((az + sig * noise[:, 0]) % 360.0)[seen],
@@ -429,11 +456,11 @@ def simulate_acoustic(
             prng = rng_for(seed, spec.id, tr.target_id, "tdoa")
             u2, tn = prng.random(n), prng.standard_normal(n)
             r2 = np.linalg.norm(p_e - partner.ecef, axis=-1)
-            snr2 = received_level_db(tr.source_level_db, r2) - spec.ambient_db
+            snr2 = received_level_db(tr.source_level_db, r2) - ambient
             both = (
                 (te >= tr.t0) & (te <= tr.t1) & (r <= rmax) & (r2 <= rmax)
-                & (snr >= spec.threshold_db) & (snr2 >= spec.threshold_db)
-                & (u2 < spec.pd * spec.pd)
+                & (snr >= threshold) & (snr2 >= threshold)
+                & (u2 < pd * pd)
             )
             tcols.append((ta[both], ((r - r2) / c + spec.sigma_tdoa_s * tn)[both]))
         families.append(tr.family)
@@ -450,7 +477,7 @@ def simulate_acoustic(
                 id=ident, sensor_id=spec.id, time=ti,
                 measurement=BearingOnly(azimuth=a_, elevation=e_, origin=site.point),
                 covariance=[[var, 0.0], [0.0, var]], snr_db=s_,
-                class_probs=class_probs(families[f], s_, spec.threshold_db),
+                class_probs=class_probs(families[f], s_, threshold),
             ))
     if partner is not None and tcols:
         t, tau = (np.concatenate(x) for x in zip(*tcols, strict=True))
@@ -495,13 +522,21 @@ def sensor_message(spec: SensorSpec, start: float) -> Sensor:
             max_range_m=spec.max_range_km * 1e3, period_s=spec.period_s,
             details={"sigma_m": spec.sigma_m, "sigma_up_m": 1.5 * spec.sigma_m, "pd": spec.pd},
         )
+    if spec.resolved_model != "simple":
+        from dronewall.sim.acoustic_nodes import sensor_details
+
+        max_range_m, details = sensor_details(spec)
+        return Sensor(id=spec.id, kind="acoustic", position=pos, name=spec.name,
+                      max_range_m=max_range_m, period_s=spec.period_s, details=details)
     return Sensor(
         id=spec.id, kind="acoustic", position=pos, name=spec.name,
-        max_range_m=spec.max_range_km * 1e3, period_s=spec.period_s,
+        max_range_m=spec.range_km * 1e3, period_s=spec.period_s,
         details={
-            "sigma_azimuth_deg": spec.sigma_azimuth_deg,
-            "sigma_elevation_deg": spec.sigma_azimuth_deg,
-            "ambient_db": spec.ambient_db, "threshold_db": spec.threshold_db, "pd": spec.pd,
+            "model": "simple",
+            "sigma_azimuth_deg": spec.sigma_az,
+            "sigma_elevation_deg": spec.sigma_az,
+            "ambient_db": spec.ambient_level_db, "threshold_db": spec.threshold,
+            "pd": spec.p_detect,
             "temperature_c": spec.temperature_c,
             "speed_of_sound_mps": speed_of_sound(spec.temperature_c),
             **({} if spec.tdoa_partner is None else {
