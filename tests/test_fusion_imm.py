@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dronewall.bench.tracker_models import turn_errors
 from dronewall.fusion import Tracker, TrackerConfig
 from dronewall.fusion.imm import CoordinatedTurn, air_modes, imm_innovations, imm_update
 from dronewall.fusion.motion import ConstantVelocity
@@ -96,47 +97,11 @@ def test_a_noiseless_straight_target_is_tracked_exactly() -> None:
     assert (last.ve, last.vn) == pytest.approx((40.0, 25.0), abs=0.05)
 
 
-def _turning_run(motion: str, seed: int, rate_deg: float = 3.0) -> tuple[list[float], list[float]]:
-    """A drone at 60 m/s: 60 s straight, a 180-degree turn at ``rate_deg``, 60 s straight,
-    plotted every 2 s with σ = 50 m. Returns horizontal errors in the turn and out of it
-    (after a 20 s settling time)."""
-    rng = np.random.default_rng(seed)
-    w, v = np.radians(rate_deg), 60.0
-    turn = np.pi / w
-    turning, straight = [], []
-    truth: dict[float, tuple[np.ndarray, bool]] = {}
-    out: list[Track] = []
-    tracker = Tracker(FRAME, TrackerConfig(motion=motion))
-    cov = (np.eye(3) * 2500.0).tolist()
-    for k, t in enumerate(np.arange(0.0, 120.0 + turn, 2.0)):
-        if t < 60.0:
-            p = np.array([v * t, 0.0])
-        elif t < 60.0 + turn:
-            a = w * (t - 60.0)
-            p = np.array([v * 60.0 + v / w * np.sin(a), v / w * (1.0 - np.cos(a))])
-        else:
-            p = np.array([v * 60.0 - v * (t - 60.0 - turn), 2.0 * v / w])
-        z = np.append(p, 500.0) + rng.normal(0.0, 50.0, 3)
-        det = Detection(
-            id=f"d{k}", sensor_id="s", time=1e9 + t, frame=k, covariance=cov,
-            measurement=EnuPosition(e=z[0], n=z[1], u=z[2], origin=ORIGIN),
-        )
-        truth[1e9 + t] = (p, 60.0 <= t < 60.0 + turn)
-        out += tracker.process([det])
-    for trk in [*out, *tracker.finish()]:
-        if trk.status == "confirmed" and trk.time >= 1e9 + 20.0:
-            p_true, in_turn = truth[trk.time]
-            e, n, _ = FRAME.to_enu(trk.lat, trk.lon, trk.alt)
-            err = float(np.hypot(e - p_true[0], n - p_true[1]))
-            (turning if in_turn else straight).append(err)
-    return turning, straight
-
-
 def test_imm_follows_a_turn_better_than_constant_velocity() -> None:
     errs: dict[str, tuple[list[float], list[float]]] = {"cv": ([], []), "imm": ([], [])}
     for motion in errs:
         for seed in range(3):
-            turning, straight = _turning_run(motion, seed)
+            turning, straight = turn_errors(motion, 3.0, seed)
             errs[motion][0].extend(turning)
             errs[motion][1].extend(straight)
 

@@ -151,11 +151,14 @@ def dronewall_estimates(
     return [row[~np.isnan(row[:, 0])] for row in stack]
 
 
-def run_dronewall(scn: Scenario) -> tuple[float, Estimates, float]:
-    """Track the scenario with dronewall, one ``process`` call per scan; return the
-    tracking wall time (s), the per-scan estimates and the peak RSS before tracking."""
+def run_dronewall(
+    scn: Scenario, config: TrackerConfig | None = None
+) -> tuple[float, Estimates, float]:
+    """Track the scenario with dronewall (``config``: default the benchmark's settings),
+    one ``process`` call per scan; return the tracking wall time (s), the per-scan
+    estimates and the peak RSS before tracking."""
     frame = LocalFrame(ORIGIN.lat, ORIGIN.lon, ORIGIN.alt)
-    config = dronewall_config()
+    config = config if config is not None else dronewall_config()
     scans = dronewall_detections(scn)
     base = peak_rss_mib()
     tracker = Tracker(frame, config)

@@ -49,10 +49,17 @@ class Scenario:
         return sum(len(p) for p in self.plots)
 
 
-def generate(n_targets: int, n_scans: int, seed: int = 1) -> Scenario:
-    """Draw the scenario described in the module docstring."""
+def generate(
+    n_targets: int,
+    n_scans: int,
+    seed: int = 1,
+    side_m: float = SIDE_M,
+    clutter_mean: float = CLUTTER_MEAN,
+) -> Scenario:
+    """Draw the scenario described in the module docstring (``side_m``, ``clutter_mean``:
+    another square and false-alarm rate, for denser scenes)."""
     rng = np.random.default_rng(seed)
-    half = SIDE_M / 2.0
+    half = side_m / 2.0
     p0 = rng.uniform(-half, half, (n_targets, 2))
     heading = rng.uniform(0.0, 2.0 * np.pi, n_targets)
     speed = rng.uniform(*SPEED_MPS, n_targets)
@@ -64,7 +71,7 @@ def generate(n_targets: int, n_scans: int, seed: int = 1) -> Scenario:
     for k in range(n_scans):
         seen = rng.random(n_targets) < PD
         true_pts = truth[k, seen] + rng.normal(0.0, SIGMA_M, (int(seen.sum()), 2))
-        n_false = int(rng.poisson(CLUTTER_MEAN))
+        n_false = int(rng.poisson(clutter_mean))
         false_pts = rng.uniform(-half, half, (n_false, 2))
         pts = np.concatenate([true_pts, false_pts])
         is_true = np.concatenate([np.ones(len(true_pts), bool), np.zeros(n_false, bool)])

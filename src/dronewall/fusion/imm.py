@@ -45,7 +45,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dronewall.fusion.kalman import Innovations, inv3
-from dronewall.fusion.motion import STATE_DIM, ConstantVelocity
+from dronewall.fusion.motion import STATE_DIM, ConstantVelocity, propagate
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -89,10 +89,7 @@ class CoordinatedTurn:
     def predict(
         self, x: FloatArray, p: FloatArray, dt: FloatArray, scale: FloatArray | None = None
     ) -> tuple[FloatArray, FloatArray]:
-        f = self.transition(dt)
-        xp: FloatArray = (f @ x[:, :, None])[:, :, 0]
-        pp: FloatArray = f @ p @ f.transpose(0, 2, 1) + self.noise(dt, scale)
-        return xp, pp
+        return propagate(self.transition(dt), self.noise(dt, scale), x, p)
 
 
 Mode = ConstantVelocity | CoordinatedTurn

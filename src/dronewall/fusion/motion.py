@@ -70,10 +70,16 @@ class ConstantVelocity:
         self, x: FloatArray, p: FloatArray, dt: FloatArray, scale: FloatArray | None = None
     ) -> tuple[FloatArray, FloatArray]:
         """``F x`` and ``F P Fᵀ + scale·Q`` for K states (K, 6), (K, 6, 6) over dt (K,)."""
-        f = self.transition(dt)
-        xp: FloatArray = (f @ x[:, :, None])[:, :, 0]
-        pp: FloatArray = f @ p @ f.transpose(0, 2, 1) + self.noise(dt, scale)
-        return xp, pp
+        return propagate(self.transition(dt), self.noise(dt, scale), x, p)
+
+
+def propagate(
+    f: FloatArray, q: FloatArray, x: FloatArray, p: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """``F x`` and ``F P Fᵀ + Q`` for stacks of K transitions, noises and states."""
+    xp: FloatArray = (f @ x[:, :, None])[:, :, 0]
+    pp: FloatArray = f @ p @ f.transpose(0, 2, 1) + q
+    return xp, pp
 
 
 _I6 = np.eye(STATE_DIM)

@@ -1,7 +1,7 @@
 """Tracker choices side by side: motion `cv` vs `imm` on turning targets, association
 `gnn` vs `jpda` on dense scenes.
 
-    python bench/tracker_models.py [--seeds 3] [--json]
+    python -m dronewall.bench.tracker_models [--seeds 3] [--json]
 
 1. Turns: a drone at 60 m/s flies 60 s straight, a 180° turn at 1.5, 3, 6 or 10 °/s,
    then 60 s straight; one sensor plots it every 2 s with σ = 50 m. RMS horizontal error
@@ -37,7 +37,8 @@ T0 = 1e9
 
 
 def turn_errors(motion: str, rate_deg: float, seed: int) -> tuple[list[float], list[float]]:
-    """Horizontal errors (m) in the turn and out of it for one run."""
+    """Horizontal errors (m) in the turn and out of it (after 20 s of settling) for one
+    run of the turning drone described in the module docstring."""
     rng = np.random.default_rng(seed)
     w, v = np.radians(rate_deg), 60.0
     turn = np.pi / w
@@ -98,27 +99,19 @@ DENSE = (  # (targets, scans, square side m, false alarms per scan)
 
 def density(seeds: int) -> list[dict[str, Any]]:
     rows = []
-    base = runners.dronewall_config
-    side0, clutter0 = scenario.SIDE_M, scenario.CLUTTER_MEAN
-    try:
-        for n, scans, side, clutter in DENSE:
-            scenario.SIDE_M, scenario.CLUTTER_MEAN = side, clutter
-            for seed in range(1, seeds + 1):
-                scn = scenario.generate(n, scans, seed)
-                row: dict[str, Any] = {"targets": n, "scans": scans, "side_m": side,
-                                       "false_per_scan": clutter, "seed": seed}
-                for assoc in ("gnn", "jpda"):
-                    runners.dronewall_config = (  # type: ignore[assignment]
-                        lambda a=assoc: dataclasses.replace(base(), association=a))
-                    c0 = time.process_time()
-                    _, est, _ = runners.run_dronewall(scn)
-                    score = runners.score(scn.truth, est)
-                    row[assoc] = {k: round(float(v), 1) for k, v in score.items()}
-                    row[assoc]["cpu_s"] = round(time.process_time() - c0, 2)
-                rows.append(row)
-    finally:
-        runners.dronewall_config = base  # type: ignore[assignment]
-        scenario.SIDE_M, scenario.CLUTTER_MEAN = side0, clutter0
+    for n, scans, side, clutter in DENSE:
+        for seed in range(1, seeds + 1):
+            scn = scenario.generate(n, scans, seed, side_m=side, clutter_mean=clutter)
+            row: dict[str, Any] = {"targets": n, "scans": scans, "side_m": side,
+                                   "false_per_scan": clutter, "seed": seed}
+            for assoc in ("gnn", "jpda"):
+                config = dataclasses.replace(runners.dronewall_config(), association=assoc)
+                c0 = time.process_time()
+                _, est, _ = runners.run_dronewall(scn, config)
+                score = runners.score(scn.truth, est)
+                row[assoc] = {k: round(float(v), 1) for k, v in score.items()}
+                row[assoc]["cpu_s"] = round(time.process_time() - c0, 2)
+            rows.append(row)
     return rows
 
 
