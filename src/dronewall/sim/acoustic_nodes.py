@@ -66,7 +66,7 @@ from dronewall.sim.sensors import (
     _Site,
     arrival_candidates,
     class_probs,
-    emission_times,
+    heard_geometry,
     rng_for,
 )
 
@@ -268,15 +268,11 @@ def simulate_fast(
         rmax = hearing_range_m(sig, env)
         if rmax <= 0.0:
             continue
-        ta = arrival_candidates(site, tr, start, end, period, rmax, c)
-        if len(ta) == 0:
+        h = heard_geometry(site, spec.id, tr, start, end, period, rmax, c, seed)
+        if h is None:
             continue
-        rng = rng_for(seed, spec.id, tr.target_id)
+        ta, te, p_e, r, az, el, u_pd, noise = h
         n = len(ta)
-        u_pd, noise = rng.random(n), rng.standard_normal((n, 2))
-        te = emission_times(tr, site.ecef, ta, c)
-        p_e = tr.ecef(te)
-        r, az, el = site.look(p_e)
         fit = m.fit_for(sig.label, env.ambient)
         snr = m.snr_db(r, sig, env)
         pd = target_pd(m, snr, sig.label, env)

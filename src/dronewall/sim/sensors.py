@@ -46,7 +46,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -393,6 +393,41 @@ def arrival_candidates(
     return np.asarray(ta[near[b] - near[a] > 0], dtype=float)
 
 
+class Heard(NamedTuple):
+    """Where a target is when a node may hear it: report instants ``ta``, the emission
+    times ``te`` and positions ``p_e`` (ECEF) of the sound arriving then, their slant
+    range and look angles from the node, and the per-instant random draws (``u_pd``
+    uniform for detection, ``noise`` two standard normals for the angles)."""
+
+    ta: FloatArray
+    te: FloatArray
+    p_e: FloatArray
+    r: FloatArray
+    az: FloatArray
+    el: FloatArray
+    u_pd: FloatArray
+    noise: FloatArray
+
+
+def heard_geometry(
+    site: _Site, node_id: str, tr: Trajectory, start: float, end: float, period: float,
+    rmax: float, c: float, seed: int,
+) -> Heard | None:
+    """:class:`Heard` for one node and target (None when it can never be in reach);
+    the draws come from the (seed, node, target) stream, so they do not depend on the
+    other targets."""
+    ta = arrival_candidates(site, tr, start, end, period, rmax, c)
+    if len(ta) == 0:
+        return None
+    rng = rng_for(seed, node_id, tr.target_id)
+    n = len(ta)
+    u_pd, noise = rng.random(n), rng.standard_normal((n, 2))
+    te = emission_times(tr, site.ecef, ta, c)
+    p_e = tr.ecef(te)
+    r, az, el = site.look(p_e)
+    return Heard(ta, te, p_e, r, az, el, u_pd, noise)
+
+
 def simulate_acoustic(
     spec: AcousticNodeSpec, trajectories: Sequence[Trajectory], start: float, end: float,
     seed: int,
@@ -431,15 +466,11 @@ def simulate_acoustic_simple(
         assert tp is not None
         partner.id = tp.id
     for tr in trajectories:
-        ta = arrival_candidates(site, tr, start, end, period, rmax, c)
-        if len(ta) == 0:
+        h = heard_geometry(site, spec.id, tr, start, end, period, rmax, c, seed)
+        if h is None:
             continue
-        rng = rng_for(seed, spec.id, tr.target_id)
+        ta, te, p_e, r, az, el, u_pd, noise = h
         n = len(ta)
-        u_pd, noise = rng.random(n), rng.standard_normal((n, 2))
-        te = emission_times(tr, site.ecef, ta, c)
-        p_e = tr.ecef(te)
-        r, az, el = site.look(p_e)
         snr = received_level_db(tr.source_level_db, r) - ambient
         seen = (
             (te >= tr.t0) & (te <= tr.t1) & (r <= rmax)
