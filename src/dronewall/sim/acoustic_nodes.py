@@ -52,7 +52,7 @@ from dronewall.acoustic.noise import AMBIENT_PRESETS
 from dronewall.acoustic.propagation import Environment
 from dronewall.acoustic.signatures import Signature
 from dronewall.geo.frames import FloatArray
-from dronewall.model import BearingOnly, Detection, Tdoa
+from dronewall.model import BearingOnly, Detection
 from dronewall.sim.catalog import target_type
 from dronewall.sim.kinematics import Trajectory
 from dronewall.sim.scenario import (
@@ -68,6 +68,7 @@ from dronewall.sim.sensors import (
     class_probs,
     heard_geometry,
     rng_for,
+    tdoa_detections,
 )
 
 FS = 16000  # the node's sample rate
@@ -307,18 +308,8 @@ def simulate_fast(
     fa_sigma = float(m.sigma_deg(m.fit_for(REFERENCE_TYPE, env.ambient).s50, REFERENCE_TYPE))
     out += _false_alarms(spec, site, _decision_slots(start, end, period), p_fa, seed,
                          fa_sigma)
-    if partner is not None and tcols and tp is not None:
-        t, tau = (np.concatenate(x) for x in zip(*tcols, strict=True))
-        order = np.argsort(t, kind="stable")
-        vt = spec.sigma_tdoa_s**2
-        for k, (ti, ta_) in enumerate(zip(t[order].tolist(), tau[order].tolist(),
-                                          strict=True)):
-            out.append(Detection(
-                id=f"{spec.id}~{tp.id}:{k}", sensor_id=spec.id, time=ti,
-                measurement=Tdoa(tdoa=ta_, origin=site.point, origin2=partner.point,
-                                 sensor2_id=tp.id),
-                covariance=[[vt]],
-            ))
+    if partner is not None and tcols:
+        out += tdoa_detections(spec, site, partner, tcols)
     out.sort(key=lambda d: d.time)
     return out
 

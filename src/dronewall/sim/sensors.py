@@ -111,7 +111,6 @@ class _Site:
 
     def __init__(self, p: Position) -> None:
         self.point = GeoPoint(lat=p.lat, lon=p.lon, alt=p.alt)
-        self.id = ""
         self.alt = p.alt
         self.ecef = geodetic_to_ecef(p.lat, p.lon, p.alt)
         self.rot = enu_rotation(p.lat, p.lon)
@@ -462,9 +461,6 @@ def simulate_acoustic_simple(
     families: list[str] = []
     tp = spec.tdoa_partner
     partner = None if tp is None else _Site(tp.position)
-    if partner is not None:
-        assert tp is not None
-        partner.id = tp.id
     for tr in trajectories:
         h = heard_geometry(site, spec.id, tr, start, end, period, rmax, c, seed)
         if h is None:
@@ -511,20 +507,31 @@ def simulate_acoustic_simple(
                 class_probs=class_probs(families[f], s_, threshold),
             ))
     if partner is not None and tcols:
-        t, tau = (np.concatenate(x) for x in zip(*tcols, strict=True))
-        order = np.argsort(t, kind="stable")
-        pid = partner.id
-        vt = spec.sigma_tdoa_s**2
-        for k, (ti, ta_) in enumerate(zip(t[order].tolist(), tau[order].tolist(),
-                                          strict=True)):
-            out.append(Detection(
-                id=f"{spec.id}~{pid}:{k}", sensor_id=spec.id, time=ti,
-                measurement=Tdoa(tdoa=ta_, origin=site.point, origin2=partner.point,
-                                 sensor2_id=pid),
-                covariance=[[vt]],
-            ))
+        out += tdoa_detections(spec, site, partner, tcols)
         out.sort(key=lambda d: d.time)
     return out
+
+
+def tdoa_detections(
+    spec: AcousticNodeSpec, site: _Site, partner: _Site,
+    tcols: Sequence[tuple[FloatArray, ...]],
+) -> list[Detection]:
+    """``Tdoa`` messages of a node and its partner from (arrival times, TDOAs) columns,
+    in time order, ids ``NODE~PARTNER:k``."""
+    assert spec.tdoa_partner is not None
+    pid = spec.tdoa_partner.id
+    t, tau = (np.concatenate(x) for x in zip(*tcols, strict=True))
+    order = np.argsort(t, kind="stable")
+    vt = spec.sigma_tdoa_s**2
+    return [
+        Detection(
+            id=f"{spec.id}~{pid}:{k}", sensor_id=spec.id, time=ti,
+            measurement=Tdoa(tdoa=ta_, origin=site.point, origin2=partner.point,
+                             sensor2_id=pid),
+            covariance=[[vt]],
+        )
+        for k, (ti, ta_) in enumerate(zip(t[order].tolist(), tau[order].tolist(), strict=True))
+    ]
 
 
 # --------------------------------------------------------------------------- registry
