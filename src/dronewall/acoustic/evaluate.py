@@ -524,6 +524,15 @@ def cpu_per_sensor_second(seconds: int = 60, channels: int = 4, seed: int = 3) -
 PARTS = ("threshold", "range", "bearing", "synthetic", "real", "cpu", "broadband", "array")
 
 
+def _save(fig: Any, path: Path) -> None:
+    """Lay out, write (PNG, 110 dpi) and close one figure."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def evaluate_all(outdir: str | Path, *, quick: bool = False, real_dir: str | Path | None = None,
                  noise_frames: int | None = None, model_path: str | None = None,
                  parts: tuple[str, ...] = PARTS, noise_stats_file: str | Path | None = None,
@@ -576,9 +585,7 @@ def evaluate_all(outdir: str | Path, *, quick: bool = False, real_dir: str | Pat
         ax.set_ylabel("P(T > t) per 1-s decision")
         ax.set_title(f"{len(stats)} noise-only decisions, rural night")
         ax.legend()
-        fig.tight_layout()
-        fig.savefig(out / "threshold.png", dpi=110)
-        plt.close(fig)
+        _save(fig, out / "threshold.png")
         timings["threshold"] = time.time() - t0
         save()
     if threshold is None:
@@ -600,9 +607,7 @@ def evaluate_all(outdir: str | Path, *, quick: bool = False, real_dir: str | Pat
         ax.set_xlabel("horizontal range, km (Shahed at 300 m, rural night)")
         ax.set_ylabel(f"Pd (harmonic detector, Pfa {HARMONIC_PFA:g} per 1-s decision)")
         ax.legend()
-        fig.tight_layout()
-        fig.savefig(out / "range.png", dpi=110)
-        plt.close(fig)
+        _save(fig, out / "range.png")
         timings["range"] = time.time() - t0
         save()
 
@@ -622,9 +627,7 @@ def evaluate_all(outdir: str | Path, *, quick: bool = False, real_dir: str | Pat
         ax.set_ylabel("bearing error, deg")
         ax.set_title("4-mic 10 cm square, Shahed at 1.5 km")
         ax.legend()
-        fig.tight_layout()
-        fig.savefig(out / "bearing.png", dpi=110)
-        plt.close(fig)
+        _save(fig, out / "bearing.png")
         timings["bearing"] = time.time() - t0
         save()
 
@@ -643,9 +646,7 @@ def evaluate_all(outdir: str | Path, *, quick: bool = False, real_dir: str | Pat
         ax.set_ylabel("true-positive rate (drone)")
         ax.set_title("p_drone ROC, synthetic, by SNR")
         ax.legend()
-        fig.tight_layout()
-        fig.savefig(out / "roc_synthetic.png", dpi=110)
-        plt.close(fig)
+        _save(fig, out / "roc_synthetic.png")
         timings["synthetic"] = time.time() - t0
         save()
 
@@ -672,9 +673,7 @@ def evaluate_all(outdir: str | Path, *, quick: bool = False, real_dir: str | Pat
         ax.set_ylabel("true-positive rate (drone)")
         ax.set_title(f"real dev clips, {cv['folds']}-fold grouped by recording")
         ax.legend()
-        fig.tight_layout()
-        fig.savefig(out / "roc_real.png", dpi=110)
-        plt.close(fig)
+        _save(fig, out / "roc_real.png")
         timings["real"] = time.time() - t0
         save()
 
