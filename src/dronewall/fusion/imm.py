@@ -217,7 +217,6 @@ def imm_innovations(
     tz: FloatArray,
     rows: IntArray,
     cols: IntArray,
-    qscale: FloatArray | None = None,
 ) -> Innovations:
     """IMM steps 1-3 for tracks ``rows`` against detections ``cols``; the returned
     :class:`Innovations` holds the combined prediction (for gating) and ``modes``."""
@@ -236,11 +235,10 @@ def imm_innovations(
     x0 = np.einsum("kij,kia->kja", mix, x)
     dx = x[:, :, None, :] - x0[:, None, :, :]  # (K, i, j, 6)
     p0 = np.einsum("kij,kiab->kjab", mix, p) + np.einsum("kij,kija,kijb->kjab", mix, dx, dx)
-    scale = None if qscale is None else qscale.take(rows)
     xp = np.empty_like(x0)
     pp = np.empty_like(p0)
     for j, mode in enumerate(model.modes):
-        xp[:, j], pp[:, j] = mode.predict(x0[:, j], p0[:, j], dt, scale)
+        xp[:, j], pp[:, j] = mode.predict(x0[:, j], p0[:, j], dt)
     zk = z.take(cols, axis=0)
     nu = zk[:, None, :] - xp[:, :, :3]
     s = pp[:, :, :3, :3] + r.take(cols, axis=0)[:, None, :, :]
