@@ -8,6 +8,7 @@ import numpy as np
 
 from dronewall.acoustic.broadband import (
     BB_THRESHOLD,
+    GUARD,
     WARMUP_FRAMES,
     BroadbandDetector,
     band_edges,
@@ -56,6 +57,29 @@ def test_warmup_then_a_step_is_detected_and_a_lasting_change_absorbed():
     hits = [det.step_levels(rng.normal(0.0, 0.5, 18) + np.r_[np.full(6, 4.0), np.zeros(12)])[1]
             for _ in range(1500)]
     assert hits[0] and not any(hits[-100:])
+
+
+def test_a_source_just_below_the_threshold_is_not_learnt_at_once():
+    # A source that raises six bands by 2 sigma (statistic ~5: above the guard, below the
+    # threshold) and stays. Without the guard the floor learnt it within ~10 frames, so a
+    # target first heard just below the threshold could hardly be detected as it came
+    # closer; with the guard it stands out for its first ~30 frames and is learnt over the
+    # next minutes (a lasting change of the ambient).
+    rng = np.random.default_rng(1)
+    base = rng.normal(0.0, 0.5, (80, 18))
+    bump = np.r_[np.full(6, 1.0), np.zeros(12)]
+    out = {}
+    for guard in (GUARD, math.inf):
+        det = BroadbandDetector(guard=guard)
+        for lv in base:
+            det.step_levels(lv)
+        noise = np.random.default_rng(2)
+        out[guard] = np.array([det.step_levels(noise.normal(0.0, 0.5, 18) + bump)[0]
+                               for _ in range(150)])
+    held, learnt = out[GUARD], out[math.inf]
+    assert GUARD + 0.5 < float(np.mean(held[:30])) < BB_THRESHOLD
+    assert float(np.mean(learnt[10:30])) < GUARD - 0.5
+    assert float(np.mean(held[-30:])) < GUARD - 0.5
 
 
 def _jet_audio(range_m: float, seconds: float, seed: int) -> np.ndarray:

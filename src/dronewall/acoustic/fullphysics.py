@@ -98,15 +98,14 @@ def node_detections(
 
 
 def detector_probe() -> dict[str, Any]:
-    """A fingerprint of the node detector's behaviour: its threshold and its statistic on
-    three fixed frames (a Shahed near the transition, rural night, fixed seed). A table
-    calibrated against a different detector is stale (see :func:`table_is_current`)."""
-    pos = (3300.0 * 0.6, 3300.0 * 0.8, 300.0)
-    dets = node_detections(Signature.for_label("shahed"), Trajectory.static(pos),
-                           ArrayGeometry.single(), duration_s=3.0, env=DEFAULT_ENV, seed=4242)
-    return {"threshold": float(dets[0].threshold) if dets else None,
-            "bb_threshold": float(dets[0].bb_threshold) if dets else None,
-            "statistics": [round(float(d.statistic), 3) for d in dets]}
+    """A fingerprint of the node detector's behaviour: its thresholds and both statistics
+    on five fixed frames (a Shahed near the transition, rural night, fixed seed, the
+    broadband floor primed as in the calibration runs). A table calibrated against a
+    different detector is stale (see :func:`table_is_current`)."""
+    p = run_point("shahed", 3900.0, DEFAULT_ENV, seconds=5, seed=4242)
+    return {"threshold": p.threshold, "bb_threshold": p.bb_threshold,
+            "statistics": [round(v, 3) for v in p.stats],
+            "bb_statistics": [round(v, 3) for v in p.bb_stats]}
 
 
 def table_is_current(table: dict[str, Any], tol: float = 0.01) -> bool:
@@ -120,8 +119,30 @@ def table_is_current(table: dict[str, Any], tol: float = 0.01) -> bool:
     if now["bb_threshold"] != probe.get("bb_threshold") \
             or now["bb_threshold"] != table.get("bb_threshold"):
         return False
-    a, b = np.asarray(now["statistics"]), np.asarray(probe.get("statistics", []))
-    return a.shape == b.shape and bool(np.all(np.abs(a - b) <= tol * np.maximum(1.0, np.abs(b))))
+    for key in ("statistics", "bb_statistics"):
+        a, b = np.asarray(now[key]), np.asarray(probe.get(key, []))
+        if a.shape != b.shape or not np.all(np.abs(a - b) <= tol * np.maximum(1.0, np.abs(b))):
+            return False
+    return True
+
+
+def write_records(path: str | Path, obj: dict[str, Any] | list[Any]) -> None:
+    """Write a calibration table or validation rows as JSON with one record (point, row)
+    per line: compact (per-frame statistics make them large) and still line-diffable."""
+    def one(v: Any) -> str:
+        return json.dumps(v, separators=(",", ":"))
+
+    def block(items: list[Any], pad: str) -> str:
+        return "[\n" + ",\n".join(pad + " " + one(x) for x in items) + "\n" + pad + "]"
+
+    if isinstance(obj, list):
+        text = block(obj, "")
+    else:
+        text = "{\n" + ",\n".join(
+            f" {json.dumps(k)}: " + (block(v, " ") if isinstance(v, list) and v
+                                     and isinstance(v[0], dict) else one(v))
+            for k, v in obj.items()) + "\n}"
+    Path(path).write_text(text + "\n", encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -388,7 +409,7 @@ def _calibrate_combo(
             for i, r in enumerate(dense))
         r50 = _r50_estimate(points) or bracket[0]
         for f in (0.25, 0.5, 0.85):
-            bearing.append(run(r50 * f, 15, arr))
+            bearing.append(run(r50 * f, 40, arr))
     return points, bearing
 
 
@@ -417,9 +438,10 @@ def calibrate(
 
     Per (class, ambient): a coarse sweep (14 ranges from the highest predicted SNR down to
     -3 dB, 10 s each) finds the detection transition; ``N_DENSE`` ranges across it (from the
-    last range with Pd = 1 to the first with Pd = 0) get ``seconds`` frames each, in 20-s
+    last range with Pd = 1 to the first with Pd = 0) get ``seconds`` frames each, in 10-s
     pieces with their own seeds (one microphone: detection runs on the reference channel
-    either way); three ranges inside the Pd = 0.5 range run the array for bearing errors.
+    either way); three ranges inside the Pd = 0.5 range run the array (40 frames each) for
+    bearing errors.
     """
     arr = array or ArrayGeometry.square(0.1)
     combos = [(label, amb) for label in classes for amb in ambients]
@@ -441,7 +463,7 @@ def calibrate(
             "elevation_deg": ELEVATION_DEG, "seed": seed}
     table = build_table(points, bearing_pts, meta)
     if out is not None:
-        Path(out).write_text(json.dumps(table, indent=1) + "\n", encoding="utf-8")
+        write_records(out, table)
     return table
 
 
@@ -535,7 +557,7 @@ def refit(path: str | Path = CALIBRATION_PATH, threshold: float | None = None,
     keep = ("array", "seconds_per_point", "wind_m_s", "elevation_deg", "seed")
     new = build_table(points, bearing_pts, {k: table[k] for k in keep if k in table}, threshold,
                       bb_threshold)
-    Path(out or path).write_text(json.dumps(new, indent=1) + "\n", encoding="utf-8")
+    write_records(out or path, new)
     return new
 
 
