@@ -159,9 +159,10 @@ def test_shipped_table_detects_jets_and_names_its_proxies():
     table = json.loads(CALIBRATION_PATH.read_text())
     model = FastAcousticModel.load()
     assert model.range_at_pd("jet", 0.5, RURAL) > 2000.0  # the broadband detector
-    # broadband-detected classes are tabulated on the broadband proxy
+    # each class is tabulated on the proxy of the detector that made most of its
+    # detections across the transition: the broadband one for jets
     proxies = {k: c["proxy"] for k, c in table["classes"].items()}
-    assert proxies["jet"] == "band" and proxies["shahed"] == "comb"
+    assert proxies["jet"] == "band" and set(proxies.values()) <= {"band", "comb"}
     assert model.proxies == proxies
     # a helicopter's turbine noise carries much further than its unresolved rotor comb
     assert model.range_at_pd("helicopter", 0.5, RURAL) > 2 * model.range_at_pd(
@@ -170,38 +171,42 @@ def test_shipped_table_detects_jets_and_names_its_proxies():
 
 @pytest.mark.skipif(not VALIDATION_PATH.exists(), reason="no validation run shipped")
 def test_fast_mode_matches_the_stored_full_physics_validation():
-    """The done-when on the stored sweep (`dronewall acoustic validate --json`, fresh seeds:
-    every calibrated class x ambient at the ranges where the fast mode says Pd 0.95, 0.8,
-    0.5, 0.2, 0.05 and twice the 0.05 range; 100 frames each), re-judged at the shipped
-    thresholds against the shipped table.
+    """The done-when on the stored sweep (`dronewall acoustic validate --seconds 1000
+    --json rows.json`, fresh seeds: every calibrated class x ambient at the ranges where
+    the fast mode says Pd 0.95, 0.8, 0.5, 0.2, 0.05 and twice the 0.05 range; 1000 frames
+    each in 10-s pieces), re-judged at the shipped thresholds against the shipped table
+    (600 frames a point across the transition).
 
-    Per point the difference is judged against 0.05 plus two standard errors of the
-    difference: the validation's (the larger of the binomial error and the error between
-    its 10-frame pieces -- the broadband detector's floor differs between pieces, which
-    makes its frames cluster) and the table's (120 frames a point). Per class at most one
-    point of 18 may lie beyond that (two standard errors: ~1 in 20 by chance), the mean
-    |difference| must stay <= 0.065 and the largest <= 0.2. What this does not show: a
-    pointwise 0.05 everywhere (largest measured 0.19, helicopter; see
-    docs/acoustic-physics.md). The old logistic-in-SNR table failed it (helicopter 0.62)."""
+    Pointwise the fast mode is within 0.05 of full physics at >= 90 % of the points, and
+    within 0.05 plus two standard errors of the difference everywhere (the validation's:
+    the larger of the binomial error and the error between its 10-frame pieces; and the
+    table's); the mean |difference| per class is <= 0.025. Measured: 102/108 within 0.05,
+    largest 0.069, mean 0.015-0.020 per class (docs/acoustic-physics.md). The table of
+    120-frame points before the broadband detector's guard failed this (max 0.19, 70/108)."""
     rows = json.loads(VALIDATION_PATH.read_text())
+    table = json.loads(CALIBRATION_PATH.read_text())
+    n_table = int(table["seconds_per_point"])
     again = rejudge(rows)
     labels = {r["label"] for r in again}
     assert {"shahed", "gerbera", "helicopter", "multicopter", "propeller_aircraft",
             "jet"} <= labels
-    beyond: dict[str, int] = dict.fromkeys(labels, 0)
+    beyond = []
     for raw, r in zip(rows, again, strict=True):
+        assert r["n"] >= 1000
         det = np.asarray(raw["stats"]) >= r["threshold"]
         if raw.get("bb_stats"):
             det |= np.asarray(raw["bb_stats"]) >= raw["bb_threshold"]
         pieces = det[: len(det) // 10 * 10].reshape(-1, 10).mean(axis=1)
         se_pieces = float(np.std(pieces, ddof=1) / math.sqrt(len(pieces)))
         p = r["pd_fast"]
-        se = math.sqrt(max(r["stderr"], se_pieces) ** 2 + p * (1 - p) / 120)
-        beyond[r["label"]] += r["abs_diff"] > 0.05 + 2 * se
-    assert max(beyond.values()) <= 1, beyond
+        se = math.sqrt(max(r["stderr"], se_pieces) ** 2 + p * (1 - p) / n_table)
+        if r["abs_diff"] > 0.05 + 2 * se:
+            beyond.append((r["label"], r["ambient"], r["range_m"], r["abs_diff"]))
+    assert not beyond
+    assert sum(r["abs_diff"] <= 0.05 for r in again) >= 0.9 * len(again)
     for label in labels:
         diffs = [r["abs_diff"] for r in again if r["label"] == label]
-        assert float(np.mean(diffs)) <= 0.065 and max(diffs) <= 0.2, (label, diffs)
+        assert float(np.mean(diffs)) <= 0.025, (label, diffs)
 
 
 @pytest.mark.skipif(not CALIBRATION_PATH.exists(), reason="no calibration table shipped")

@@ -231,7 +231,7 @@ def validate_cmd(classes: str, ambients: str, seconds: int, seed: int, workers: 
     """Fast mode against fresh full-physics runs: Pd at the ranges where the fast mode
     predicts Pd 0.95 .. 0.05 (and twice the last range), max |difference| and its sampling
     error."""
-    from dronewall.acoustic.fullphysics import rejudge, validate
+    from dronewall.acoustic.fullphysics import rejudge, validate, write_records
 
     if rejudge_from is not None:
         rows = rejudge(json.loads(rejudge_from.read_text(encoding="utf-8")), table)
@@ -252,7 +252,7 @@ def validate_cmd(classes: str, ambients: str, seconds: int, seed: int, workers: 
                f"mean {mean:.3f}; {within}/{len(rows)} points within 0.05, "
                f"{within_se}/{len(rows)} within 0.05 + 2 standard errors")
     if json_out is not None:
-        json_out.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+        write_records(json_out, rows)
 
 
 @acoustic.command("ranges")
