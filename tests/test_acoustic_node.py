@@ -202,3 +202,21 @@ def test_stdin_stream_matches_the_file_and_reads_24_bit(tmp_path):
     assert [r["statistic"] for r in a] == [r["statistic"] for r in b]
     bad = CliRunner().invoke(node, ["--input", "-", "--rate", "16000"], input=b"\x00" * 3)
     assert bad.exit_code == 2 and "truncated stream" in bad.output
+
+
+def test_range_study_runs_the_whole_node():
+    # evaluate.node_pd (the Shahed and jet range studies): a Shahed 1 km out is heard on
+    # every frame by both detectors, 15 km out never; a jet only by the broadband one.
+    from dronewall.acoustic.evaluate import node_pd
+    from dronewall.acoustic.propagation import Environment
+    from dronewall.acoustic.signatures import Signature
+
+    env = Environment(ambient="rural_night", wind_m_s=2.0)
+    rng = np.random.default_rng(3)
+    res = node_pd(Signature.for_label("shahed"), np.array([1000.0, 15000.0]), altitude_m=300.0,
+                  frames=10, env=env, rng=rng)
+    assert res["pd"] == [1.0, 0.0]
+    assert res["pd_harmonic"][0] == 1.0 and res["pd_broadband"][0] > 0.5
+    jet = node_pd(Signature.for_label("jet"), np.array([3000.0]), altitude_m=300.0, frames=10,
+                  env=env, rng=rng)
+    assert jet["pd"] == [1.0] and jet["pd_harmonic"] == [0.0]

@@ -268,38 +268,74 @@ def threshold_for(stats: np.ndarray, pfa: float = DEFAULT_PFA,
 # --------------------------------------------------------------------------- range
 
 
-def detection_range(threshold: float, *, levels_db: tuple[float, ...] = (100.0, 110.0, 125.0),
-                    ranges_m: np.ndarray | None = None, altitude_m: float = 300.0,
-                    frames_per_range: int = 40, ambient: str = "rural_night",
-                    wind_m_s: float = 2.0, seed: int = 11) -> dict[str, Any]:
-    """Pd of one single-microphone node against a Shahed-class source at ``altitude_m`` vs.
-    horizontal range, for source levels ``levels_db`` (dB re 20 uPa at 1 m), full-physics
-    synthesis (spreading, ISO 9613-1 absorption, Doppler-free static source with engine
-    speed wander) in ``ambient`` noise. Range at Pd 0.9 and 0.5 by interpolation."""
-    from dronewall.acoustic.arrays import ArrayGeometry
-    from dronewall.acoustic.synthesis import Environment, Signature, Trajectory, synthesize
+def node_pd(sig: Any, ranges_m: np.ndarray, *, altitude_m: float, frames: int, env: Any,
+            rng: np.random.Generator, threshold: float | None = None, piece_s: int = 10,
+            ) -> dict[str, list[float]]:
+    """Detection rates of one single-microphone node (the whole pipeline: harmonic OR
+    broadband detector, node Pfa 1.2e-5 at the shipped thresholds) against a static source
+    at ``altitude_m`` and each horizontal range: ``frames`` decisions per range in
+    ``piece_s``-s pieces, each with its own seed, azimuth and a fresh node whose broadband
+    floor is primed with noise-only audio (a node on duty). Returns the node's Pd and the
+    shares of frames the harmonic and the broadband detector fired on."""
+    from dronewall.acoustic.fullphysics import CAL_DB, prime_noise
+    from dronewall.acoustic.synthesis import ArrayGeometry, Trajectory, synthesize, to_dbfs
 
-    if ranges_m is None:
-        ranges_m = np.array([500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000, 6000, 7000,
-                             8000, 10000, 12000, 15000], dtype=float)
-    env = Environment(ambient=ambient, wind_m_s=wind_m_s)
     geo = ArrayGeometry.single()
+    out: dict[str, list[float]] = {"pd": [], "pd_harmonic": [], "pd_broadband": []}
+    for r in ranges_m:
+        det = harm = bb = n = 0
+        for s0 in range(0, frames, piece_s):
+            secs = min(piece_s, frames - s0)
+            az = rng.uniform(0, 2 * np.pi)
+            seed_i = int(rng.integers(2**31))
+            traj = Trajectory.static((r * np.sin(az), r * np.cos(az), altitude_m))
+            x = synthesize(sig, traj, geo, fs=16000, duration_s=float(secs), env=env,
+                           seed=seed_i)
+            pipe = NodePipeline(None, cal_db=CAL_DB, threshold=threshold)
+            pipe.prime(to_dbfs(prime_noise(env, seed_i)))
+            ds = pipe.process(to_dbfs(x), 0.0)
+            det += sum(d.detected for d in ds)
+            harm += sum(d.detector in ("harmonic", "both") for d in ds)
+            bb += sum(d.detector in ("broadband", "both") for d in ds)
+            n += len(ds)
+        out["pd"].append(det / n)
+        out["pd_harmonic"].append(harm / n)
+        out["pd_broadband"].append(bb / n)
+    return out
+
+
+SHAHED_RANGES_M = np.r_[np.arange(500.0, 2000.0, 250.0), np.arange(2000.0, 6000.0, 200.0),
+                        np.arange(6000.0, 12000.0, 500.0), 12000.0, 14000.0, 16000.0]
+"""Horizontal ranges of the Shahed range study: fine (200 m) across the default level's
+transition, 500 m across the loudest's."""
+
+
+def detection_range(threshold: float | None = None, *,
+                    levels_db: tuple[float, ...] = (100.0, 110.0, 125.0),
+                    ranges_m: np.ndarray | None = None, altitude_m: float = 300.0,
+                    frames_per_range: int = 60, ambient: str = "rural_night",
+                    wind_m_s: float = 2.0, seed: int = 11) -> dict[str, Any]:
+    """Pd of one single-microphone node (:func:`node_pd`: the whole pipeline, node Pfa
+    1.2e-5; ``threshold`` the harmonic detector's, default the shipped one) against a
+    Shahed-class source at ``altitude_m`` vs. horizontal range, for source levels
+    ``levels_db`` (dB re 20 uPa at 1 m): full-physics synthesis (spreading, ISO 9613-1
+    absorption, static source with engine speed wander) in ``ambient`` noise. Ranges at
+    Pd 0.9 and 0.5 by interpolation."""
+    from dronewall.acoustic.synthesis import Environment, Signature
+
+    ranges_m = SHAHED_RANGES_M if ranges_m is None else np.asarray(ranges_m, dtype=float)
+    env = Environment(ambient=ambient, wind_m_s=wind_m_s)
     rng = np.random.default_rng(seed)
+    thr = DEFAULT_THRESHOLD if threshold is None else float(threshold)
     out: dict[str, Any] = {"ranges_m": ranges_m.tolist(), "altitude_m": altitude_m,
-                           "ambient": ambient, "wind_m_s": wind_m_s, "threshold": threshold,
+                           "ambient": ambient, "wind_m_s": wind_m_s, "threshold": thr,
                            "frames_per_range": frames_per_range, "levels": {}}
     for level in levels_db:
         sig = Signature.for_label("shahed", source_level_db=level)
-        pd = []
-        for r in ranges_m:
-            az = rng.uniform(0, 2 * np.pi)
-            traj = Trajectory.static((r * np.sin(az), r * np.cos(az), altitude_m))
-            x = synthesize(sig, traj, geo, fs=16000, duration_s=float(frames_per_range),
-                           env=env, seed=int(rng.integers(2**31)))[0].astype(np.float64)
-            st = statistics_batch(x.reshape(frames_per_range, 16000))
-            pd.append(float(np.mean(st >= threshold)))
-        pda = np.array(pd)
-        out["levels"][f"{level:g}"] = {"pd": pd, "range_pd90_m": _cross(ranges_m, pda, 0.9),
+        res = node_pd(sig, ranges_m, altitude_m=altitude_m, frames=frames_per_range, env=env,
+                      rng=rng, threshold=thr)
+        pda = np.array(res["pd"])
+        out["levels"][f"{level:g}"] = {**res, "range_pd90_m": _cross(ranges_m, pda, 0.9),
                                        "range_pd50_m": _cross(ranges_m, pda, 0.5)}
     return out
 
@@ -308,53 +344,25 @@ def broadband_range(*, variants: tuple[str, ...] = ("jet_drone", "cruise_missile
                     ranges_m: np.ndarray | None = None, altitude_m: float = 300.0,
                     frames_per_range: int = 40, ambient: str = "rural_night",
                     wind_m_s: float = 2.0, seed: int = 17) -> dict[str, Any]:
-    """Pd of one single-microphone node (the whole node pipeline: harmonic OR broadband
-    detector at their shipped thresholds, node Pfa 1.2e-5) against jet-powered targets at
-    ``altitude_m`` vs. horizontal range, static, full-physics synthesis in ``ambient``; the
-    broadband floor primed with noise-only audio first (a node on duty), a fresh node per
-    20-s piece. Ranges at Pd 0.9 and 0.5 by interpolation."""
-    from dronewall.acoustic.fullphysics import CAL_DB, prime_noise
-    from dronewall.acoustic.synthesis import (
-        ArrayGeometry,
-        Environment,
-        Signature,
-        Trajectory,
-        synthesize,
-        to_dbfs,
-    )
+    """Pd of one single-microphone node (:func:`node_pd`) against jet-powered targets at
+    ``altitude_m`` vs. horizontal range. Ranges at Pd 0.9 and 0.5 by interpolation."""
+    from dronewall.acoustic.synthesis import Environment, Signature
 
     if ranges_m is None:
         ranges_m = np.array([3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000, 11000, 12000,
                              13000, 14000, 16000], dtype=float)
     env = Environment(ambient=ambient, wind_m_s=wind_m_s)
-    geo = ArrayGeometry.single()
     rng = np.random.default_rng(seed)
     out: dict[str, Any] = {"ranges_m": ranges_m.tolist(), "altitude_m": altitude_m,
                            "ambient": ambient, "wind_m_s": wind_m_s,
                            "frames_per_range": frames_per_range, "variants": {}}
     for variant in variants:
         sig = Signature.for_label("jet", variant)
-        pd, via_bb = [], []
-        for r in ranges_m:
-            hits, bb_only, n = 0, 0, 0
-            for s0 in range(0, frames_per_range, 20):
-                secs = min(20, frames_per_range - s0)
-                az = rng.uniform(0, 2 * np.pi)
-                seed_i = int(rng.integers(2**31))
-                traj = Trajectory.static((r * np.sin(az), r * np.cos(az), altitude_m))
-                x = synthesize(sig, traj, geo, fs=16000, duration_s=float(secs), env=env,
-                               seed=seed_i)
-                pipe = NodePipeline(None, cal_db=CAL_DB)
-                pipe.prime(to_dbfs(prime_noise(env, seed_i)))
-                ds = pipe.process(to_dbfs(x), 0.0)
-                hits += sum(d.detected for d in ds)
-                bb_only += sum(d.detector == "broadband" for d in ds)
-                n += len(ds)
-            pd.append(hits / n)
-            via_bb.append(bb_only / n)
-        pda = np.array(pd)
+        res = node_pd(sig, ranges_m, altitude_m=altitude_m, frames=frames_per_range, env=env,
+                      rng=rng)
+        pda = np.array(res["pd"])
         out["variants"][variant] = {
-            "source_level_db": sig.source_level_db, "pd": pd, "pd_broadband_only": via_bb,
+            "source_level_db": sig.source_level_db, **res,
             "range_pd90_m": _cross(ranges_m, pda, 0.9),
             "range_pd50_m": _cross(ranges_m, pda, 0.5)}
     return out
@@ -597,7 +605,7 @@ def evaluate_all(outdir: str | Path, *, quick: bool = False, real_dir: str | Pat
     if "range" in parts:
         t0 = time.time()
         assert threshold is not None, "no threshold: run the threshold part or pass one"
-        rng_res = detection_range(threshold, frames_per_range=20 if quick else 40)
+        rng_res = detection_range(threshold, frames_per_range=20 if quick else 60)
         res["range"] = rng_res
         fig, ax = plt.subplots(figsize=(6, 4))
         for lvl, v in rng_res["levels"].items():
@@ -605,7 +613,7 @@ def evaluate_all(outdir: str | Path, *, quick: bool = False, real_dir: str | Pat
         ax.axhline(0.9, color="k", lw=0.5)
         ax.axhline(0.5, color="k", lw=0.5)
         ax.set_xlabel("horizontal range, km (Shahed at 300 m, rural night)")
-        ax.set_ylabel(f"Pd (harmonic detector, Pfa {HARMONIC_PFA:g} per 1-s decision)")
+        ax.set_ylabel(f"Pd (node: harmonic OR broadband, Pfa {DEFAULT_PFA:g} per 1-s)")
         ax.legend()
         _save(fig, out / "range.png")
         timings["range"] = time.time() - t0
