@@ -222,3 +222,21 @@ def test_fast_mode_pd_matches_fresh_full_physics():
         fast = float(model.p_detect(r, label, RURAL))
         se = math.sqrt(max(res.pd * (1 - res.pd), fast * (1 - fast), 0.01) / res.n)
         assert abs(res.pd - fast) <= 0.05 + 2 * se, (label, r, res.pd, fast)
+
+
+@pytest.mark.skipif(not CALIBRATION_PATH.exists(), reason="no calibration table shipped")
+def test_bearing_sigma_follows_the_measured_jump_at_the_threshold():
+    """Near the threshold most detections are broadband-only and get the coarser SRP-PHAT
+    bearing: the measured sigma table (non-increasing in SNR) is several times wider there
+    than where the harmonic series give NormMUSIC bearings, which the closed form
+    ``floor^2 + k^2/snr`` could not follow."""
+    model = FastAcousticModel.load()
+    for label in ("shahed", "gerbera", "jet"):
+        x, y = model.bearing_curves[label]
+        assert np.all(np.diff(x) > 0) and np.all(np.diff(y) <= 0)
+    r50 = model.range_at_pd("shahed", 0.5, RURAL)
+    r_near = model.range_at_pd("shahed", 0.999, RURAL) * 0.5
+    sig = Signature.for_label("shahed")
+    near = float(model.sigma_deg(model.snr_db(r_near, sig, RURAL), "shahed"))
+    edge = float(model.sigma_deg(model.snr_db(r50, sig, RURAL), "shahed"))
+    assert edge > 3.0 * near and edge > 3.0

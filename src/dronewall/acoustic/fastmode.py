@@ -322,6 +322,10 @@ class FastAcousticModel:
     """Measured Pd(SNR) tables per (class, ambient); preferred over ``fits`` when present."""
     proxies: dict[str, str] = field(default_factory=dict)
     """SNR proxy per class ("comb" or "band", :func:`detection_snr_db`); default by class."""
+    bearing_curves: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = field(
+        default_factory=dict)
+    """Measured bearing sigma (deg) against SNR (dB) per class, SNR ascending; preferred
+    over the closed-form ``bearing`` fit when present."""
 
     def _snr(self, sig: Signature, range_m: ArrayLike, env: Environment,
              height: Any) -> NDArray[np.float64]:
@@ -344,7 +348,12 @@ class FastAcousticModel:
         bearing: dict[str, tuple[float, float]] = {}
         curves: dict[tuple[str, str], PdCurve] = {}
         proxies: dict[str, str] = {}
+        bcurves: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {}
         for label, c in table.get("classes", {}).items():
+            if c.get("bearing_curve"):
+                bc = c["bearing_curve"]
+                bcurves[label] = (tuple(float(v) for v in bc["snr_db"]),
+                                  tuple(float(v) for v in bc["sigma_deg"]))
             fits[label] = PdFit(float(c["pooled"]["s50"]), float(c["pooled"]["width"]))
             for amb, f in c.get("by_ambient", {}).items():
                 by_amb[(label, amb)] = PdFit(float(f["s50"]), float(f["width"]))
@@ -360,7 +369,7 @@ class FastAcousticModel:
                    source=str(table.get("method", "calibration table")),
                    meta={k: v for k, v in table.items()
                          if k not in ("classes", "points", "bearing_points")},
-                   curves=curves, proxies=proxies)
+                   curves=curves, proxies=proxies, bearing_curves=bcurves)
 
     @property
     def calibrated(self) -> bool:
@@ -425,7 +434,11 @@ class FastAcousticModel:
         return self.pd_of(snr, sig.label, env.ambient)
 
     def sigma_deg(self, snr_db: ArrayLike, label: str) -> NDArray[np.float64]:
-        """Bearing error (1 sigma, degrees) at this SNR for this class."""
+        """Bearing error (1 sigma, degrees) at this SNR for this class: the measured table
+        (held at its ends), else the closed-form fit."""
+        if label in self.bearing_curves:
+            x, y = self.bearing_curves[label]
+            return np.asarray(np.interp(np.asarray(snr_db, dtype=float), x, y))
         floor, k = self.bearing.get(label, (1.0, 10.0))
         return bearing_sigma_deg(snr_db, floor, k)
 
