@@ -19,6 +19,7 @@ from dronewall.acoustic.fastmode import (
     broadband_deflection_db,
     comb_snr_db,
     detection_snr_db,
+    doppler_factor,
     is_tonal,
     isotonic,
     logistic_pd,
@@ -240,3 +241,22 @@ def test_bearing_sigma_follows_the_measured_jump_at_the_threshold():
     near = float(model.sigma_deg(model.snr_db(r_near, sig, RURAL), "shahed"))
     edge = float(model.sigma_deg(model.snr_db(r50, sig, RURAL), "shahed"))
     assert edge > 3.0 * near and edge > 3.0
+
+
+def test_doppler_moves_the_sound_to_where_it_is_heard():
+    """An approaching source is heard higher (c / (c + range rate)); in a rural night the
+    ambient falls with frequency, so its predicted SNR rises and a receding one's falls.
+    Factor 1 is the static calibration, unchanged."""
+    env = Environment(ambient="rural_night", wind_m_s=2.0, temperature_c=10.0)
+    c = env.speed_of_sound
+    d = doppler_factor(np.array([-50.0, 0.0, 50.0]), env)
+    assert d[0] == pytest.approx(c / (c - 50.0)) and d[1] == 1.0 and d[2] < 1.0
+    sig = Signature.for_label("shahed", source_level_db=115.0)
+    r = np.full(3, 5800.0)
+    for proxy in ("band", "comb"):
+        snr = detection_snr_db(sig, r, env, proxy=proxy, doppler=d)
+        assert snr[1] == pytest.approx(float(detection_snr_db(sig, 5800.0, env, proxy=proxy)))
+        assert snr[0] > snr[1] > snr[2]
+    model = FastAcousticModel.load()
+    pd = model.p_detect(r, sig, env, doppler=d)
+    assert pd[0] > pd[1] > pd[2]

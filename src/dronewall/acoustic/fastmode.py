@@ -77,14 +77,19 @@ def comb_snr_db(
     source_height_m: ArrayLike | None = None,
     fs: int = 16000,
     nfft: int = DETECTOR_NFFT,
+    doppler: ArrayLike | None = None,
 ) -> NDArray[np.float64]:
     """Predicted detection SNR (dB) of ``signature`` at slant ``range_m`` (any shape).
 
     ``source_height_m`` (above the node, default 0) only matters with ground reflection.
+    ``doppler`` (received over emitted frequency, :func:`doppler_factor`; default 1) moves
+    the tones to where they are heard, against the noise there.
     """
     r = np.maximum(np.atleast_1d(np.asarray(range_m, dtype=float)), 1.0)
     h = np.broadcast_to(
         np.asarray(0.0 if source_height_m is None else source_height_m, dtype=float), r.shape)
+    dop = np.broadcast_to(np.asarray(1.0 if doppler is None else doppler, dtype=float),
+                          r.shape).reshape(-1, 1)
     horiz = np.sqrt(np.maximum(r**2 - h**2, 0.0))
     lo, hi = SNR_BAND_HZ
     bin_hz = 1.5 * fs / nfft
@@ -93,21 +98,23 @@ def comb_snr_db(
     if comps:
         freqs = np.concatenate([f for f, _ in comps])
         rms = np.concatenate([a for _, a in comps])
-        keep = (freqs >= lo) & (freqs <= hi)
+        keep = (freqs >= lo / 1.5) & (freqs <= hi * 1.5)
         freqs, rms = freqs[keep], rms[keep]
     else:
         freqs = np.zeros(0)
         rms = np.zeros(0)
     if freqs.size:
-        f = freqs[None, :]
+        f = freqs[None, :] * dop  # as heard
         tl = transmission_loss_db(f, r.reshape(-1, 1), env)
         tl = tl - ground_effect_db(f, horiz.reshape(-1, 1), h.reshape(-1, 1) + env.mic_height_m,
                                    env)
         sig_db = 20.0 * np.log10(rms / P_REF_PA)[None, :] - tl
-        noise = 10.0 ** (noise_psd_db(freqs, env) / 10.0)[None, :] + 10.0 ** (
-            (signature.broadband_psd_db(freqs, fs)[None, :] - tl) / 10.0)
-        width = np.sqrt(bin_hz**2 + (2.0 * freqs * signature.f0_wander) ** 2)[None, :]
-        snr = 10.0 ** (sig_db / 10.0) / (noise * width)
+        # the target's own broadband at the heard frequency came from freqs, spread by dop
+        noise = 10.0 ** (noise_psd_db(f, env) / 10.0) + 10.0 ** (
+            (signature.broadband_psd_db(freqs, fs)[None, :] - 10.0 * np.log10(dop) - tl)
+            / 10.0)
+        width = np.sqrt(bin_hz**2 + (2.0 * f * signature.f0_wander) ** 2)
+        snr = np.where((f >= lo) & (f <= hi), 10.0 ** (sig_db / 10.0) / (noise * width), 0.0)
         best = np.sort(snr, axis=1)[:, ::-1][:, :N_BEST]
         out = 10.0 * np.log10(np.sum(best, axis=1) + 1e-30)
     elif signature.broadband is not None:
@@ -136,11 +143,13 @@ def is_tonal(signature: Signature) -> bool:
 
 def _band_snr(
     signature: Signature, range_m: ArrayLike, env: Environment,
-    source_height_m: ArrayLike | None, fs: int,
+    source_height_m: ArrayLike | None, fs: int, doppler: ArrayLike | None = None,
 ) -> NDArray[np.float64]:
     """Per one-third-octave band (100 Hz .. 5 kHz) signal over noise power, linear,
-    shape ``(range_m.size, 18)``."""
+    shape ``(range_m.size, 18)``; ``doppler`` as in :func:`comb_snr_db`."""
     r = np.maximum(np.atleast_1d(np.asarray(range_m, dtype=float)).ravel(), 1.0)
+    dop = np.broadcast_to(np.asarray(1.0 if doppler is None else doppler, dtype=float),
+                          np.shape(range_m)).reshape(-1, 1)
     h = np.broadcast_to(
         np.asarray(0.0 if source_height_m is None else source_height_m, dtype=float),
         np.shape(range_m)).ravel()
@@ -154,17 +163,23 @@ def _band_snr(
     rr, hh, dd = r.reshape(-1, 1), h.reshape(-1, 1), horiz.reshape(-1, 1)
 
     def received(f: NDArray[np.float64], level_db: NDArray[np.float64]) -> NDArray[np.float64]:
-        tl = transmission_loss_db(f[None, :], rr, env)
-        tl = tl - ground_effect_db(f[None, :], dd, hh + env.mic_height_m, env)
-        return np.asarray(10.0 ** ((level_db[None, :] - tl) / 10.0))
+        f2, lv2 = np.atleast_2d(f), np.atleast_2d(level_db)
+        tl = transmission_loss_db(f2, rr, env)
+        tl = tl - ground_effect_db(f2, dd, hh + env.mic_height_m, env)
+        return np.asarray(10.0 ** ((lv2 - tl) / 10.0))
 
-    sig_b = (received(grid, signature.broadband_psd_db(grid, fs)) * dgrid) @ onehot
+    # broadband heard at f was emitted at f / dop, its power spread over dop times the band
+    bb_db = signature.broadband_psd_db(grid[None, :] / dop, fs) - 10.0 * np.log10(dop)
+    sig_b = (received(grid, bb_db) * dgrid) @ onehot
+    n_b = len(THIRD_OCTAVES_HZ)
     for f, a in signature.tone_components():
-        keep = (f >= lo[0]) & (f < hi[-1])
-        if np.any(keep):
-            tb = np.clip(np.searchsorted(hi, f[keep]), 0, len(THIRD_OCTAVES_HZ) - 1)
-            p = received(f[keep], 20.0 * np.log10(a[keep] / P_REF_PA))
-            sig_b = sig_b + p @ (tb[:, None] == np.arange(len(THIRD_OCTAVES_HZ))[None, :])
+        fh = f[None, :] * dop  # as heard, (n, k)
+        inside = (fh >= lo[0]) & (fh < hi[-1])
+        if np.any(inside):
+            tb = np.clip(np.searchsorted(hi, fh), 0, n_b - 1)
+            p = received(fh, np.broadcast_to(20.0 * np.log10(a / P_REF_PA), fh.shape))
+            p = np.where(inside, p, 0.0)
+            sig_b = sig_b + np.einsum("nk,nkb->nb", p, tb[..., None] == np.arange(n_b))
     noise_b = (10.0 ** (noise_psd_db(grid, env) / 10.0) * dgrid) @ onehot
     return np.asarray(sig_b / noise_b[None, :])
 
@@ -176,10 +191,11 @@ def band_snr_db(
     *,
     source_height_m: ArrayLike | None = None,
     fs: int = 16000,
+    doppler: ArrayLike | None = None,
 ) -> NDArray[np.float64]:
     """Best one-third-octave band SNR (dB, 100 Hz .. 5 kHz) of the whole received sound
     (tones and broadband) over the noise in that band."""
-    snr = _band_snr(signature, range_m, env, source_height_m, fs)
+    snr = _band_snr(signature, range_m, env, source_height_m, fs, doppler)
     return np.asarray((10.0 * np.log10(np.max(snr, axis=1) + 1e-30)).reshape(np.shape(range_m)))
 
 
@@ -190,6 +206,7 @@ def broadband_deflection_db(
     *,
     source_height_m: ArrayLike | None = None,
     fs: int = 16000,
+    doppler: ArrayLike | None = None,
 ) -> NDArray[np.float64]:
     """The broadband detector's noise-free statistic, predicted, in dB (``10 log10``): per
     band the level excess ``10 log10(1 + snr)`` over the 1-s level's noise spread
@@ -201,7 +218,7 @@ def broadband_deflection_db(
     their best-band SNRs differ by 1.8 dB."""
     from dronewall.acoustic.broadband import K_TOP, SD_MIN_DB, band_edges
 
-    snr = _band_snr(signature, range_m, env, source_height_m, fs)
+    snr = _band_snr(signature, range_m, env, source_height_m, fs, doppler)
     nu = np.diff(band_edges(DETECTOR_NFFT, fs)) * 7.75
     z = 10.0 * np.log10(1.0 + snr) / np.maximum(4.343 / np.sqrt(nu), SD_MIN_DB)[None, :]
     zs = -np.sort(-z, axis=1)
@@ -216,6 +233,7 @@ def detection_snr_db(
     *,
     source_height_m: ArrayLike | None = None,
     proxy: str | None = None,
+    doppler: ArrayLike | None = None,
 ) -> NDArray[np.float64]:
     """The fast mode's SNR proxy: ``proxy`` "comb" (:func:`comb_snr_db`) or "band"
     (:func:`broadband_deflection_db`); by default comb for tonal sources (:func:`is_tonal`),
@@ -224,10 +242,23 @@ def detection_snr_db(
     if proxy is None:
         proxy = "comb" if is_tonal(signature) else "band"
     if proxy == "comb":
-        return comb_snr_db(signature, range_m, env, source_height_m=source_height_m)
+        return comb_snr_db(signature, range_m, env, source_height_m=source_height_m,
+                           doppler=doppler)
     if proxy == "band":
-        return broadband_deflection_db(signature, range_m, env, source_height_m=source_height_m)
+        return broadband_deflection_db(signature, range_m, env, source_height_m=source_height_m,
+                                       doppler=doppler)
     raise ValueError(f"unknown SNR proxy {proxy!r}: comb or band")
+
+
+def doppler_factor(range_rate_m_s: ArrayLike, env: Environment = DEFAULT_ENV,
+                   ) -> NDArray[np.float64]:
+    """Received over emitted frequency for a source whose range grows at
+    ``range_rate_m_s`` (negative: approaching) at the emission time, node at rest:
+    ``c / (c + rate)``. The calibration's targets are static (factor 1); an approaching
+    Shahed at 50 m/s is heard 17 % higher, where the ambient is quieter."""
+    c = env.speed_of_sound
+    rate = np.clip(np.asarray(range_rate_m_s, dtype=float), -0.9 * c, 10.0 * c)
+    return np.asarray(c / (c + rate))
 
 
 def logistic_pd(snr_db: ArrayLike, s50: float, width: float, pfa: float = 0.0,
@@ -328,9 +359,9 @@ class FastAcousticModel:
     over the closed-form ``bearing`` fit when present."""
 
     def _snr(self, sig: Signature, range_m: ArrayLike, env: Environment,
-             height: Any) -> NDArray[np.float64]:
+             height: Any, doppler: ArrayLike | None = None) -> NDArray[np.float64]:
         return detection_snr_db(sig, range_m, env, source_height_m=height,
-                                proxy=self.proxies.get(sig.label))
+                                proxy=self.proxies.get(sig.label), doppler=doppler)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> FastAcousticModel:
@@ -422,15 +453,19 @@ class FastAcousticModel:
 
     def snr_db(self, range_m: ArrayLike, label: str | Signature, env: Environment = DEFAULT_ENV,
                **kw: Any) -> NDArray[np.float64]:
-        """Predicted detection SNR, dB (``kw``: source_height_m, source_level_db, ...)."""
+        """Predicted detection SNR, dB (``kw``: doppler, source_height_m, source_level_db,
+        ...)."""
+        dop = kw.pop("doppler", None)
         sig, height = _signature(label, kw)
-        return self._snr(sig, range_m, env, height)
+        return self._snr(sig, range_m, env, height, dop)
 
     def p_detect(self, range_m: ArrayLike, label: str | Signature,
                  env: Environment = DEFAULT_ENV, **kw: Any) -> NDArray[np.float64]:
-        """Probability of detection per 1-s decision at slant ``range_m``."""
+        """Probability of detection per 1-s decision at slant ``range_m`` (``kw``: doppler,
+        source_height_m, signature overrides)."""
+        dop = kw.pop("doppler", None)
         sig, height = _signature(label, kw)
-        snr = self._snr(sig, range_m, env, height)
+        snr = self._snr(sig, range_m, env, height, dop)
         return self.pd_of(snr, sig.label, env.ambient)
 
     def sigma_deg(self, snr_db: ArrayLike, label: str) -> NDArray[np.float64]:
@@ -458,8 +493,9 @@ class FastAcousticModel:
         Deterministic for a given ``rng`` state.
         """
         rng = rng if rng is not None else np.random.default_rng(0)
+        dop = kw.pop("doppler", None)
         sig, height = _signature(label, kw)
-        snr = np.atleast_1d(self._snr(sig, range_m, env, height))
+        snr = np.atleast_1d(self._snr(sig, range_m, env, height, dop))
         pd = np.atleast_1d(self.pd_of(snr, sig.label, env.ambient))
         detected = rng.random(pd.shape) < pd
         sigma = self.sigma_deg(snr, sig.label)

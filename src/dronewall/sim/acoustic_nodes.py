@@ -47,7 +47,7 @@ import numpy as np
 
 from dronewall.acoustic.arrays import ArrayGeometry
 from dronewall.acoustic.detector import DEFAULT_PFA
-from dronewall.acoustic.fastmode import CALIBRATION_PATH, FastAcousticModel
+from dronewall.acoustic.fastmode import CALIBRATION_PATH, FastAcousticModel, doppler_factor
 from dronewall.acoustic.noise import AMBIENT_PRESETS
 from dronewall.acoustic.propagation import Environment
 from dronewall.acoustic.signatures import Signature
@@ -247,6 +247,15 @@ def _decision_slots(start: float, end: float, period: float) -> FloatArray:
 # --------------------------------------------------------------------------- fast
 
 
+def _doppler(node_ecef: FloatArray, p_e: FloatArray, v_e: FloatArray, env: Environment,
+             ) -> FloatArray:
+    """Doppler factor of sound emitted at ``p_e`` with velocity ``v_e`` (ECEF) heard at a
+    node: the fast model's SNR is evaluated where the sound is heard."""
+    d = p_e - node_ecef
+    rate = np.sum(d * v_e, axis=-1) / np.maximum(np.linalg.norm(d, axis=-1), 1.0)
+    return doppler_factor(rate, env)
+
+
 def simulate_fast(
     spec: AcousticNodeSpec, trajectories: Sequence[Trajectory], start: float, end: float,
     seed: int,
@@ -275,7 +284,8 @@ def simulate_fast(
         ta, te, p_e, r, az, el, u_pd, noise = h
         n = len(ta)
         fit = m.fit_for(sig.label, env.ambient)
-        snr = m.snr_db(r, sig, env)
+        v_e = tr.ecef_velocity(te)
+        snr = m.snr_db(r, sig, env, doppler=_doppler(site.ecef, p_e, v_e, env))
         pd = target_pd(m, snr, sig.label, env)
         sigma = m.sigma_deg(snr, sig.label)
         on_route = (te >= tr.t0) & (te <= tr.t1)
@@ -288,7 +298,8 @@ def simulate_fast(
             prng = rng_for(seed, spec.id, tr.target_id, "tdoa")
             u2, tn = prng.random(n), prng.standard_normal(n)
             r2 = np.linalg.norm(p_e - partner.ecef, axis=-1)
-            pd2 = target_pd(m, m.snr_db(r2, sig, env), sig.label, env)
+            snr2 = m.snr_db(r2, sig, env, doppler=_doppler(partner.ecef, p_e, v_e, env))
+            pd2 = target_pd(m, snr2, sig.label, env)
             both = seen & (u2 < pd2)
             tcols.append((ta[both], ((r - r2) / c + spec.sigma_tdoa_s * tn)[both]))
     out: list[Detection] = []
