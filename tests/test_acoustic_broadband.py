@@ -9,6 +9,7 @@ import numpy as np
 from dronewall.acoustic.broadband import (
     BB_THRESHOLD,
     GUARD,
+    HOLD_FRAMES,
     WARMUP_FRAMES,
     BroadbandDetector,
     band_edges,
@@ -57,6 +58,25 @@ def test_warmup_then_a_step_is_detected_and_a_lasting_change_absorbed():
     hits = [det.step_levels(rng.normal(0.0, 0.5, 18) + np.r_[np.full(6, 4.0), np.zeros(12)])[1]
             for _ in range(1500)]
     assert hits[0] and not any(hits[-100:])
+
+
+def test_a_passing_source_leaves_the_floor_alone_for_two_minutes():
+    # A drone passing a node is loud for a minute or two: the floor holds still for
+    # HOLD_FRAMES detected frames (creeping during a pass lost the drone early as it
+    # receded), and only a change that lasts longer starts to creep in.
+    rng = np.random.default_rng(4)
+    det = BroadbandDetector()
+    for lv in rng.normal(0.0, 0.5, (80, 18)):
+        det.step_levels(lv)
+    assert det.mean is not None
+    before = det.mean.copy()
+    loud = np.r_[np.full(6, 6.0), np.zeros(12)]
+    for _ in range(HOLD_FRAMES):
+        assert det.step_levels(rng.normal(0.0, 0.5, 18) + loud)[1]
+    assert np.array_equal(det.mean, before)
+    for _ in range(60):
+        det.step_levels(rng.normal(0.0, 0.5, 18) + loud)
+    assert float(np.mean(det.mean[:6] - before[:6])) > 0.3
 
 
 def test_a_source_just_below_the_threshold_is_not_learnt_at_once():

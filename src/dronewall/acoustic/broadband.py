@@ -8,16 +8,17 @@ channel against each band's own history:
 * **Floor**: per band, the mean and variance of the 1-s band level (dB), tracked by an
   exponential average over the last ``TAU_FRAMES`` frames (a running mean while fewer frames
   have been seen), updated on frames where neither detector fired; while something is
-  detected it creeps along ``SLOW_TAU_FRAMES`` (a lasting change of the ambient, e.g. rain,
-  is absorbed within minutes instead of alarming for ever). Decision-directed noise tracking
+  detected it holds still for ``HOLD_FRAMES`` (2 min: a passing drone) and then creeps
+  along ``SLOW_TAU_FRAMES`` (a lasting change of the ambient, e.g. rain, is absorbed within
+  minutes instead of alarming for ever). Decision-directed noise tracking
   of this kind is the classic of speech enhancement (e.g. Martin 2001, "Noise power
   spectral density estimation based on optimal smoothing and minimum statistics").
   A frame that stands out (statistic >= ``GUARD``, about the 99th percentile of noise-only
-  frames) but is not detected only creeps too: otherwise a target just below the threshold
+  frames) but is not detected is held too: otherwise a target just below the threshold
   is learnt into the floor within ~10 s and hardly detected as it comes closer (a
   self-masking latch that made a static target's Pd all or nothing, decided on its first
-  frames). With the guard such a target stands out for ~30 s and is learnt over the next
-  minutes, as a lasting change of the ambient would be.
+  frames). With the guard such a target stands out for minutes, and is learnt only as a
+  lasting change of the ambient would be.
 * **Statistic**: per band ``z = (L - floor) / max(sd, SD_MIN_DB)``; the statistic is the
   best of ``sum of the K largest z / sqrt(K)`` for K in {1, 3, 6} (one loud band or a
   broad hump), so a source that raises many bands a little scores like one that raises one
@@ -47,6 +48,9 @@ BB_THRESHOLD = 6.5  # Pfa 6e-6: tail fit to 2e4 noise-only rural-night decisions
 BAND_CENTRES_HZ = 1000.0 * 2.0 ** (np.arange(-10, 8) / 3.0)  # 100 Hz .. 5 kHz
 TAU_FRAMES = 30.0
 SLOW_TAU_FRAMES = 600.0
+HOLD_FRAMES = 120
+"""Consecutive held frames before the floor starts to creep: a drone passing a node is loud
+for a minute or two, and creeping during it lost the target early as it receded."""
 WARMUP_FRAMES = 10
 GUARD = 4.0
 """Statistic at or above which a frame is not taken as noise for the floor (the 99th
@@ -92,7 +96,10 @@ class BroadbandDetector:
     guard: float = GUARD
     tau: float = TAU_FRAMES
     slow_tau: float = SLOW_TAU_FRAMES
+    hold: int = HOLD_FRAMES
     n_seen: int = 0
+    n_held: int = 0
+    """Consecutive frames the floor has been held (detected or standing out)."""
     mean: np.ndarray | None = field(default=None, repr=False)
     var: np.ndarray | None = field(default=None, repr=False)
     last_z: np.ndarray | None = field(default=None, repr=False)
@@ -100,7 +107,7 @@ class BroadbandDetector:
 
     def reset(self) -> None:
         """Forget the floor."""
-        self.n_seen, self.mean, self.var = 0, None, None
+        self.n_seen, self.n_held, self.mean, self.var = 0, 0, None, None
 
     def statistic(self, levels_db: np.ndarray) -> float:
         """Statistic of one frame's band levels against the current floor (0 in warm-up)."""
@@ -131,9 +138,12 @@ class BroadbandDetector:
             self.n_seen = 1
             return
         d = levels_db - self.mean
-        if detected:  # the level creeps, the spread stays the ambient's
-            self.mean = self.mean + d / self.slow_tau
+        if detected:  # held; after ``hold`` frames the level creeps, the spread stays
+            self.n_held += 1
+            if self.n_held > self.hold:
+                self.mean = self.mean + d / self.slow_tau
         else:
+            self.n_held = 0
             a = max(1.0 / (self.n_seen + 1), 1.0 / self.tau)
             self.mean = self.mean + a * d
             self.var = (1.0 - a) * (self.var + a * d * d)
