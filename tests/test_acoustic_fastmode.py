@@ -260,3 +260,13 @@ def test_doppler_moves_the_sound_to_where_it_is_heard():
     model = FastAcousticModel.load()
     pd = model.p_detect(r, sig, env, doppler=d)
     assert pd[0] > pd[1] > pd[2]
+
+
+def test_full_physics_jobs_give_the_same_results_in_processes_and_report_progress():
+    from dronewall.acoustic.fullphysics import run_jobs
+
+    seen: list[tuple[int, int]] = []
+    jobs = [1.0, 4.0, 9.0]
+    assert run_jobs(math.sqrt, jobs, 1, lambda d, n: seen.append((d, n))) == [1.0, 2.0, 3.0]
+    assert run_jobs(math.sqrt, jobs, 2) == [1.0, 2.0, 3.0]
+    assert seen == [(1, 3), (2, 3), (3, 3)]

@@ -12,6 +12,8 @@ in their own module; the top-level CLI registers the group. Commands here:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,24 @@ from dronewall.errors import BadInput
 AMBIENTS = ("quiet", "rural_night", "rural_day", "suburban", "urban_night", "urban")
 LABELS = ("shahed", "gerbera", "jet", "helicopter", "multicopter", "propeller_aircraft",
           "bird", "background")
+
+
+@contextmanager
+def _progress(what: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr for a long full-physics run: yields ``update(done, total)``."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=Console(stderr=True)) as bar:
+        task = bar.add_task(what, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 @click.group(help="Acoustic sensing: propagation physics, synthesis, coverage, node tools.")
@@ -194,11 +214,13 @@ def calibrate_cmd(classes: str, ambients: str, seconds: int, seed: int, workers:
     if refit_from is not None:
         if not refit_from.is_file():
             raise BadInput(f"{refit_from}: no such calibration table")
-        table = refit(refit_from, threshold, target, rerun_bearings=rerun_bearings,
-                      workers=workers, bb_threshold=bb_threshold)
+        with _progress("array runs") as update:
+            table = refit(refit_from, threshold, target, rerun_bearings=rerun_bearings,
+                          workers=workers, bb_threshold=bb_threshold, progress=update)
     else:
-        table = calibrate(classes=cls, ambients=amb, seconds=seconds, seed=seed,
-                          workers=workers, out=target)
+        with _progress("class x ambient") as update:
+            table = calibrate(classes=cls, ambients=amb, seconds=seconds, seed=seed,
+                              workers=workers, out=target, progress=update)
     click.echo(f"{target}: {len(table['points'])} range points, threshold "
                f"{table['threshold']:g}, broadband threshold {table.get('bb_threshold')}")
     for label, c in table["classes"].items():
@@ -236,9 +258,10 @@ def validate_cmd(classes: str, ambients: str, seconds: int, seed: int, workers: 
     if rejudge_from is not None:
         rows = rejudge(json.loads(rejudge_from.read_text(encoding="utf-8")), table)
     else:
-        rows = validate(table, classes=_split(classes, LABELS, "--classes"),
-                        ambients=_split(ambients, AMBIENTS, "--ambients"), seconds=seconds,
-                        seed=seed, workers=workers)
+        with _progress("class x ambient") as update:
+            rows = validate(table, classes=_split(classes, LABELS, "--classes"),
+                            ambients=_split(ambients, AMBIENTS, "--ambients"),
+                            seconds=seconds, seed=seed, workers=workers, progress=update)
     for r in rows:
         click.echo(f"{r['label']:>18} {r['ambient']:>11} {r['range_m']:>8.0f} m  "
                    f"full {r['pd_full']:.3f} (+-{r['stderr']:.3f})  fast {r['pd_fast']:.3f}  "

@@ -126,6 +126,32 @@ def table_is_current(table: dict[str, Any], tol: float = 0.01) -> bool:
     return True
 
 
+Progress = Callable[[int, int], None]
+"""``progress(done, total)``: called as each job of a long full-physics run finishes."""
+
+
+def run_jobs(fn: Callable[[Any], Any], jobs: Sequence[Any], workers: int = 1,
+             progress: Progress | None = None) -> list[Any]:
+    """``[fn(job) for job in jobs]``, in ``workers`` processes when > 1 (each job is
+    deterministic for its own seed, so the result does not depend on ``workers``),
+    reporting progress in job order."""
+    out: list[Any] = []
+
+    def collect(results: Any) -> list[Any]:
+        for r in results:
+            out.append(r)
+            if progress is not None:
+                progress(len(out), len(jobs))
+        return out
+
+    if workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers) as pool:
+            return collect(pool.map(fn, jobs))
+    return collect(fn(j) for j in jobs)
+
+
 def write_records(path: str | Path, obj: dict[str, Any] | list[Any]) -> None:
     """Write a calibration table or validation rows as JSON with one record (point, row)
     per line: compact (per-frame statistics make them large) and still line-diffable."""
@@ -450,7 +476,7 @@ def calibrate(
     wind_m_s: float = 2.0,
     array: ArrayGeometry | None = None,
     out: Path | None = CALIBRATION_PATH,
-    progress: Callable[[PointResult], None] | None = None,
+    progress: Progress | None = None,
     workers: int = 1,
 ) -> dict[str, Any]:
     """Run the full-physics sweep, fit the fast-mode curves, write calibration.json.
@@ -460,24 +486,15 @@ def calibrate(
     last range with Pd = 1 to the first with Pd = 0) get ``seconds`` frames each, in 10-s
     pieces with their own seeds (one microphone: detection runs on the reference channel
     either way); the array runs at :data:`BEARING_FRACTIONS` of the measured Pd = 0.5 range
-    (40 frames each) for bearing errors.
+    (40 frames each) for bearing errors. ``progress(done, total)`` after each combination.
     """
     arr = array or ArrayGeometry.square(0.1)
     combos = [(label, amb) for label in classes for amb in ambients]
     jobs = [(label, amb, seconds, seed * 1009 + i, wind_m_s, arr)
             for i, (label, amb) in enumerate(combos)]
-    if workers > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(workers) as pool:
-            results = list(pool.map(_calibrate_combo, jobs))
-    else:
-        results = [_calibrate_combo(job) for job in jobs]
+    results = run_jobs(_calibrate_combo, jobs, workers, progress)
     points = [p for res, _ in results for p in res]
     bearing_pts = [p for _, res in results for p in res]
-    if progress:
-        for p in points + bearing_pts:
-            progress(p)
     meta = {"array": arr.to_mapping(), "seconds_per_point": seconds, "wind_m_s": wind_m_s,
             "elevation_deg": ELEVATION_DEG, "seed": seed}
     table = build_table(points, bearing_pts, meta)
@@ -554,7 +571,8 @@ def _bearing_job(job: tuple[str, float, str, float, int, int, ArrayGeometry]) ->
 
 def refit(path: str | Path = CALIBRATION_PATH, threshold: float | None = None,
           out: str | Path | None = None, *, rerun_bearings: bool = False,
-          workers: int = 1, bb_threshold: float | None = None) -> dict[str, Any]:
+          workers: int = 1, bb_threshold: float | None = None,
+          progress: Progress | None = None) -> dict[str, Any]:
     """Re-judge a table's recorded frames at the node's current (or a given) threshold and
     refit, without synthesising anything: for when only the threshold changed. With
     ``rerun_bearings`` the array runs are synthesised again (at :data:`BEARING_FRACTIONS`
@@ -573,13 +591,7 @@ def refit(path: str | Path = CALIBRATION_PATH, threshold: float | None = None,
               for f in BEARING_FRACTIONS]
         jobs = [(label, r, amb, wind, BEARING_FRAMES, 555_000 + i, arr)
                 for i, (label, amb, r) in enumerate(at)]
-        if workers > 1:
-            from concurrent.futures import ProcessPoolExecutor
-
-            with ProcessPoolExecutor(workers) as pool:
-                bearing_pts = list(pool.map(_bearing_job, jobs))
-        else:
-            bearing_pts = [_bearing_job(j) for j in jobs]
+        bearing_pts = run_jobs(_bearing_job, jobs, workers, progress)
     keep = ("array", "seconds_per_point", "wind_m_s", "elevation_deg", "seed")
     new = build_table(points, bearing_pts, {k: table[k] for k in keep if k in table}, threshold,
                       bb_threshold)
@@ -712,6 +724,7 @@ def validate(
     seed: int = 7,
     wind_m_s: float = 2.0,
     workers: int = 1,
+    progress: Progress | None = None,
 ) -> list[dict[str, Any]]:
     """Full physics (fresh seeds, one microphone) against the fast mode over range.
 
@@ -723,9 +736,5 @@ def validate(
     path = None if table_path is None else str(table_path)
     jobs = [(label, amb, seconds, tuple(pd_levels), seed * 1013 + i, wind_m_s, path)
             for i, (label, amb) in enumerate((lb, a) for lb in classes for a in ambients)]
-    if workers > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(workers) as pool:
-            return [row for rows in pool.map(_validate_combo, jobs) for row in rows]
-    return [row for job in jobs for row in _validate_combo(job)]
+    return [row for rows in run_jobs(_validate_combo, jobs, workers, progress)
+            for row in rows]
