@@ -114,7 +114,7 @@ def inbound(spec_fast: AcousticNodeSpec, spec_full: AcousticNodeSpec, speed: flo
             passes: int, type_name: str, level: float | None, seed: int,
             ) -> list[dict[str, object]]:
     """Full against fast Pd over frames of inbound passes, binned by the fast Pd."""
-    from dronewall.acoustic.fastmode import doppler_factor
+    from dronewall.sim.acoustic_nodes import doppler_at
     from dronewall.sim.sensors import _Site, emission_times
 
     m, env = model(), environment(spec_fast)
@@ -144,10 +144,9 @@ def inbound(spec_fast: AcousticNodeSpec, spec_full: AcousticNodeSpec, speed: flo
         full = {int(d.frame) for d in simulate_full(spec_full, [tr], float(frames[0]),
                                                      float(frames[-1]) + 1.0, seed + k)}
         te = emission_times(tr, site.ecef, frames.astype(float), env.speed_of_sound)
-        p_e, v_e = tr.ecef(te), tr.ecef_velocity(te)
+        p_e = tr.ecef(te)
         r, _, _ = site.look(p_e)
-        d = p_e - site.ecef
-        dop = doppler_factor(np.sum(d * v_e, axis=-1) / np.linalg.norm(d, axis=-1), env)
+        dop = doppler_at(site.ecef, p_e, tr.ecef_velocity(te), env)
         pd_fast += [float(v) for v in m.p_detect(np.asarray(r), sig, env, doppler=dop)]
         pd_static += [float(v) for v in m.p_detect(np.asarray(r), sig, env)]
         hit += [i in full for i in range(len(frames))]

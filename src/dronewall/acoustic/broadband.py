@@ -109,14 +109,16 @@ class BroadbandDetector:
         """Forget the floor."""
         self.n_seen, self.n_held, self.mean, self.var = 0, 0, None, None
 
+    def _z(self, levels_db: np.ndarray) -> np.ndarray | None:
+        """Band z-scores against the current floor (None in warm-up)."""
+        if self.mean is None or self.var is None or self.n_seen < WARMUP_FRAMES:
+            return None
+        return np.asarray((levels_db - self.mean) / np.maximum(np.sqrt(self.var), SD_MIN_DB))
+
     def statistic(self, levels_db: np.ndarray) -> float:
         """Statistic of one frame's band levels against the current floor (0 in warm-up)."""
-        if self.mean is None or self.var is None or self.n_seen < WARMUP_FRAMES:
-            self.last_z = None
-            return 0.0
-        sd = np.maximum(np.sqrt(self.var), SD_MIN_DB)
-        self.last_z = (levels_db - self.mean) / sd
-        return score(self.last_z)
+        self.last_z = self._z(levels_db)
+        return 0.0 if self.last_z is None else score(self.last_z)
 
     def excess_bins(self, z_min: float = 3.0, n_min: int = 3) -> np.ndarray:
         """STFT bins of the bands of the last frame with ``z >= z_min`` (at least the
@@ -128,10 +130,14 @@ class BroadbandDetector:
         e = band_edges(self.nfft, self.rate)
         return np.concatenate([np.arange(e[b], e[b + 1]) for b in pick]).astype(np.int64)
 
-    def update(self, levels_db: np.ndarray, detected: bool) -> None:
-        """Track the floor with this frame (slowly when something was detected or the
-        frame's statistic reached the guard)."""
-        detected = detected or self._stood_out(levels_db)
+    def update(self, levels_db: np.ndarray, detected: bool,
+               statistic: float | None = None) -> None:
+        """Track the floor with this frame; hold it when something was detected or the
+        frame's ``statistic`` (computed here when not given) reached the guard."""
+        if statistic is None:
+            z = self._z(levels_db)
+            statistic = 0.0 if z is None else score(z)
+        detected = detected or statistic >= self.guard
         if self.mean is None or self.var is None:
             self.mean = levels_db.astype(float).copy()
             self.var = np.full(levels_db.shape, SD_PRIOR_DB**2)
@@ -149,12 +155,6 @@ class BroadbandDetector:
             self.var = (1.0 - a) * (self.var + a * d * d)
         self.n_seen += 1
 
-    def _stood_out(self, levels_db: np.ndarray) -> bool:
-        if self.mean is None or self.var is None or self.n_seen < WARMUP_FRAMES:
-            return False
-        sd = np.maximum(np.sqrt(self.var), SD_MIN_DB)
-        return score((levels_db - self.mean) / sd) >= self.guard
-
     def step(self, p: np.ndarray, other_detected: bool = False) -> tuple[float, bool]:
         """Statistic and decision of one frame (PSD ``p`` of the reference channel), then
         the floor update (frozen-ish when this or the other detector fired)."""
@@ -165,7 +165,7 @@ class BroadbandDetector:
         """:meth:`step` from band levels (dB) instead of a PSD."""
         s = self.statistic(levels_db)
         hit = s >= self.threshold
-        self.update(levels_db, hit or other_detected)
+        self.update(levels_db, hit or other_detected, s)
         return s, hit
 
     def prime(self, psd_rows: np.ndarray) -> None:
@@ -196,6 +196,6 @@ def noise_statistics(n_frames: int, seed: int = 7, ambient: str = "rural_night",
         p = (s.real**2 + s.imag**2).mean(axis=-1)  # (n, bins)
         for row in band_levels_db(p, spec.nfft, spec.rate):
             st = det.statistic(row)
-            det.update(row, st >= det.threshold)
+            det.update(row, st >= det.threshold, st)
             out.append(st)
     return np.asarray(out[warmup:])

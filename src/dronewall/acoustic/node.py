@@ -206,7 +206,7 @@ class NodePipeline:
         bb_stat = self.bb.statistic(lv)
         broadband = bb_stat >= self.bb.threshold
         detected = harmonic or broadband
-        self.bb.update(lv, detected)
+        self.bb.update(lv, detected, bb_stat)
         bearings: list[Bearing] = []
         if self.doa is not None and (detected or self.always_doa):
             bearings = self._bearings(a)

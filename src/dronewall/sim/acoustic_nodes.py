@@ -247,8 +247,8 @@ def _decision_slots(start: float, end: float, period: float) -> FloatArray:
 # --------------------------------------------------------------------------- fast
 
 
-def _doppler(node_ecef: FloatArray, p_e: FloatArray, v_e: FloatArray, env: Environment,
-             ) -> FloatArray:
+def doppler_at(node_ecef: FloatArray, p_e: FloatArray, v_e: FloatArray, env: Environment,
+               ) -> FloatArray:
     """Doppler factor of sound emitted at ``p_e`` with velocity ``v_e`` (ECEF) heard at a
     node: the fast model's SNR is evaluated where the sound is heard."""
     d = p_e - node_ecef
@@ -285,7 +285,7 @@ def simulate_fast(
         n = len(ta)
         fit = m.fit_for(sig.label, env.ambient)
         v_e = tr.ecef_velocity(te)
-        snr = m.snr_db(r, sig, env, doppler=_doppler(site.ecef, p_e, v_e, env))
+        snr = m.snr_db(r, sig, env, doppler=doppler_at(site.ecef, p_e, v_e, env))
         pd = target_pd(m, snr, sig.label, env)
         sigma = m.sigma_deg(snr, sig.label)
         on_route = (te >= tr.t0) & (te <= tr.t1)
@@ -298,7 +298,7 @@ def simulate_fast(
             prng = rng_for(seed, spec.id, tr.target_id, "tdoa")
             u2, tn = prng.random(n), prng.standard_normal(n)
             r2 = np.linalg.norm(p_e - partner.ecef, axis=-1)
-            snr2 = m.snr_db(r2, sig, env, doppler=_doppler(partner.ecef, p_e, v_e, env))
+            snr2 = m.snr_db(r2, sig, env, doppler=doppler_at(partner.ecef, p_e, v_e, env))
             pd2 = target_pd(m, snr2, sig.label, env)
             both = seen & (u2 < pd2)
             tcols.append((ta[both], ((r - r2) / c + spec.sigma_tdoa_s * tn)[both]))
